@@ -1,0 +1,1 @@
+"""执监 (Zhijian): enforcement supervision and quality management for Chinese courts."""

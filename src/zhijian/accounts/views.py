@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth import views as auth_views
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from zhijian.core.access import AccessRule, view_access
+from zhijian.core.exceptions import ServiceError
+from zhijian.org import services as org_services
+
+from .forms import LoginForm, PasswordChangeForm
+
+
+class LoginView(auth_views.LoginView):
+    form_class = LoginForm
+    template_name = "accounts/login.html"
+    redirect_authenticated_user = True
+    zhijian_access = AccessRule(public=True)
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["session_expired"] = bool(self.request.GET.get("next")) and self.request.method == "GET"
+        return context
+
+
+class LogoutView(auth_views.LogoutView):
+    zhijian_access = AccessRule(public=True)
+
+
+def locked_out(request: HttpRequest, credentials: Any = None, *args: Any, **kwargs: Any) -> HttpResponse:
+    minutes = int(settings.AXES_COOLOFF_TIME * 60)
+    form = LoginForm(request)
+    return render(
+        request,
+        "accounts/login.html",
+        {"form": form, "locked": True, "lock_minutes": minutes},
+        status=429,
+    )
+
+
+@view_access()
+def password_change(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    form = PasswordChangeForm(user, request.POST or None)  # type: ignore[arg-type]
+    if request.method == "POST" and form.is_valid():
+        try:
+            org_services.set_user_password(
+                user,  # type: ignore[arg-type]
+                actor=user,  # type: ignore[arg-type]
+                password=form.cleaned_data["new_password1"],
+            )
+        except ServiceError as exc:
+            form.add_error("new_password1", exc.message)
+        else:
+            update_session_auth_hash(request, user)  # type: ignore[arg-type]
+            messages.success(request, "密码已修改。")
+            return redirect("core:home")
+    return render(request, "accounts/password_change.html", {"form": form})
+
+
+@require_POST
+@view_access()
+def keepalive(request: HttpRequest) -> HttpResponse:
+    """Touch the session (the page's "继续使用" button before the inactivity timeout)."""
+    return HttpResponse(status=204)

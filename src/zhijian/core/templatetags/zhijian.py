@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+from django.forms import BoundField
+
+register = template.Library()
+
+
+def _with_class(field: BoundField, css: str) -> Any:
+    if field.errors:
+        css += " is-invalid"
+    return field.as_widget(attrs={"class": css})
+
+
+@register.filter
+def add_class_input(field: BoundField) -> Any:
+    return _with_class(field, "form-control form-control-sm")
+
+
+@register.filter
+def add_class_select(field: BoundField) -> Any:
+    return _with_class(field, "form-select form-select-sm")
+
+
+@register.filter
+def pretty_json(value: Any) -> str:
+    import json
+
+    if value is None:
+        return "—"
+    return json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True)

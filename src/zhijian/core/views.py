@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from .access import view_access
+from .registry import home_items, search
+
+
+@view_access()
+def home(request: HttpRequest) -> HttpResponse:
+    """The signed-in user's home page: 待办 and 提醒 from every app, per role."""
+    todos, alerts = home_items(request.user)
+    return render(request, "core/home.html", {"todos": todos, "alerts": alerts})
+
+
+@view_access()
+def search_view(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "").strip()[:100]
+    hits = search(request.user, query) if len(query) >= 1 else []
+    grouped: dict[str, list[object]] = {}
+    for hit in hits:
+        grouped.setdefault(hit.category, []).append(hit)
+    return render(request, "core/search.html", {"q": query, "grouped": grouped, "count": len(hits)})
+
+
+@view_access(public=True)
+def healthz(request: HttpRequest) -> HttpResponse:
+    return HttpResponse("ok", content_type="text/plain")
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    return render(request, "core/csrf.html", status=403)
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render(request, "core/error.html", {"code": 400, "title": "请求无效"}, status=400)
+
+
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    message = str(exception) if exception and str(exception) else "您无权访问此页面。"
+    return render(request, "core/error.html", {"code": 403, "title": "无权访问", "message": message}, status=403)
+
+
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render(
+        request,
+        "core/error.html",
+        {"code": 404, "title": "页面不存在", "message": "未找到该页面或对象，或您无权查看。"},
+        status=404,
+    )
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "core/error.html",
+        {"code": 500, "title": "系统错误", "message": "系统发生错误，操作未完成。请稍后重试或联系系统管理员。"},
+        status=500,
+    )

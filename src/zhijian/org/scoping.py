@@ -1,0 +1,117 @@
+"""The one place that decides which courts a user may see and act for.
+
+* A user sees their own court.
+* A holder of a supervising role (监督员, 局长, 评查员, 院领导, 系统管理员) also sees every court
+  that their court supervises, directly or indirectly — the subtree — never a sibling court or
+  another city.
+* Read-only roles (院领导（查阅）) never write.
+* Explicit, time-limited grants (``AccessGrant``) extend visibility to one more court, and
+  writing there only when the grant says so.
+
+Results are cached on the user instance for the life of the request.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.utils import timezone
+
+from .choices import READ_ONLY_ROLES, SUPERVISING_ROLES
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from .models import User
+
+
+def supervised_subtree_ids(court_id: int) -> set[int]:
+    """The ids of ``court_id`` and of every court below it in the supervision tree."""
+    from .models import Court
+
+    children: dict[int, list[int]] = {}
+    for pk, supervisor_id in Court.objects.values_list("pk", "supervisor_id"):
+        if supervisor_id is not None:
+            children.setdefault(supervisor_id, []).append(pk)
+    result = {court_id}
+    frontier = [court_id]
+    while frontier:
+        current = frontier.pop()
+        for child in children.get(current, ()):
+            if child not in result:
+                result.add(child)
+                frontier.append(child)
+    return result
+
+
+def _grant_court_ids(user: User, *, write: bool) -> set[int]:
+    from .models import AccessGrant
+
+    grants = AccessGrant.objects.current().filter(user=user)
+    if write:
+        grants = grants.filter(allow_write=True)
+    return set(grants.values_list("court_id", flat=True))
+
+
+def _all_court_ids() -> set[int]:
+    from .models import Court
+
+    return set(Court.objects.values_list("pk", flat=True))
+
+
+def visible_court_ids(user: User | AnonymousUser) -> frozenset[int]:
+    if not user.is_authenticated or not user.is_active:
+        return frozenset()
+    cached: frozenset[int] | None = getattr(user, "_visible_court_ids", None)
+    if cached is not None:
+        return cached
+    ids: set[int]
+    if user.is_superuser:
+        ids = _all_court_ids()
+    else:
+        ids = set()
+        if user.court_id is not None:
+            if user.role_codes & SUPERVISING_ROLES:
+                ids |= supervised_subtree_ids(user.court_id)
+            else:
+                ids.add(user.court_id)
+        ids |= _grant_court_ids(user, write=False)
+    result = frozenset(ids)
+    user._visible_court_ids = result  # type: ignore[union-attr]
+    return result
+
+
+def writable_court_ids(user: User | AnonymousUser) -> frozenset[int]:
+    if not user.is_authenticated or not user.is_active:
+        return frozenset()
+    cached: frozenset[int] | None = getattr(user, "_writable_court_ids", None)
+    if cached is not None:
+        return cached
+    ids: set[int]
+    if user.is_superuser:
+        ids = _all_court_ids()
+    else:
+        ids = set()
+        acting_roles = user.role_codes - READ_ONLY_ROLES
+        if user.court_id is not None and acting_roles:
+            if acting_roles & SUPERVISING_ROLES:
+                ids |= supervised_subtree_ids(user.court_id)
+            else:
+                ids.add(user.court_id)
+        if acting_roles:
+            ids |= _grant_court_ids(user, write=True)
+    result = frozenset(ids)
+    user._writable_court_ids = result  # type: ignore[union-attr]
+    return result
+
+
+def is_read_only(user: User | AnonymousUser) -> bool:
+    if not user.is_authenticated:
+        return True
+    if user.is_superuser:
+        return False
+    return not (user.role_codes - READ_ONLY_ROLES)
+
+
+def now() -> timezone.datetime:
+    return timezone.now()

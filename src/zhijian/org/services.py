@@ -1,0 +1,392 @@
+"""Every change to courts, users, roles, designated contacts, persons and grants.
+
+Each function checks the actor's permission, writes the change and its audit event in one
+transaction. ``actor=None`` is the system itself (demo loader, management commands); views and
+the admin always pass the signed-in user.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from zhijian.audit.services import record, snapshot
+from zhijian.core.exceptions import ServiceError
+
+from .choices import Role
+from .models import AccessGrant, Court, CourtLevel, Person, RoleAssignment, User
+from .scoping import writable_court_ids
+
+COURT_FIELDS = (
+    "code",
+    "name",
+    "short_name",
+    "level",
+    "division_code",
+    "parent",
+    "supervisor",
+    "is_active",
+    "sort_order",
+)
+USER_FIELDS = ("username", "full_name", "court", "phone", "title", "email", "is_active", "is_staff", "is_demo")
+
+
+# --- permission predicates --------------------------------------------------------------------
+
+
+def can_administer(actor: User | None, court: Court | None) -> bool:
+    """System administrators administer their court and the courts below it."""
+    if actor is None or actor.is_superuser:
+        return True
+    if court is None or not actor.has_role(Role.ADMIN):
+        return False
+    return court.pk in writable_court_ids(actor)
+
+
+def can_designate_contact(actor: User | None, court: Court) -> bool:
+    """Art. 4: the basic court's own 执行局长 designates its contact; administrators may too."""
+    if can_administer(actor, court):
+        return True
+    assert actor is not None
+    return actor.court_id == court.pk and actor.has_role(Role.BASIC_DIRECTOR)
+
+
+def _require(allowed: bool, message: str = "您无权执行此操作。") -> None:
+    if not allowed:
+        raise PermissionDenied(message)
+
+
+# --- courts -----------------------------------------------------------------------------------
+
+
+def _validate_court_links(court: Court) -> None:
+    for field in ("parent", "supervisor"):
+        seen: set[int] = set()
+        node = getattr(court, field)
+        while node is not None:
+            if node.pk == court.pk or node.pk in seen:
+                raise ServiceError("上级法院或监督法院不能形成循环。", field=field)
+            seen.add(node.pk)
+            node = getattr(node, field)
+
+
+def create_court(*, actor: User | None, **fields: Any) -> Court:
+    supervisor = fields.get("supervisor")
+    _require(actor is None or actor.is_superuser or can_administer(actor, supervisor))
+    with transaction.atomic():
+        court = Court(**fields)
+        try:
+            court.full_clean()
+        except ValidationError as exc:
+            raise ServiceError("；".join(m for ms in exc.message_dict.values() for m in ms)) from exc
+        court.save()
+        record("org.court.create", actor=actor, target=court, after=snapshot(court, COURT_FIELDS))
+    return court
+
+
+def update_court(court: Court, *, actor: User | None, reason: str = "", **changes: Any) -> Court:
+    _require(can_administer(actor, court))
+    if "supervisor" in changes and changes["supervisor"] != court.supervisor:
+        # Moving a court in the supervision tree changes who may see it: administrators of the
+        # court's current supervisor cannot hand it elsewhere; only a superuser or the system may.
+        _require(actor is None or actor.is_superuser, "只有超级管理员可以变更监督关系。")
+    with transaction.atomic():
+        court = Court.objects.select_for_update().get(pk=court.pk)
+        before = snapshot(court, COURT_FIELDS)
+        for name, value in changes.items():
+            if name not in COURT_FIELDS:
+                raise ServiceError(f"字段 {name} 不能在此修改。")
+            setattr(court, name, value)
+        try:
+            court.full_clean()
+        except ValidationError as exc:
+            raise ServiceError("；".join(m for ms in exc.message_dict.values() for m in ms)) from exc
+        _validate_court_links(court)
+        after = snapshot(court, COURT_FIELDS)
+        if after == before:
+            return court
+        court.save()
+        record("org.court.update", actor=actor, target=court, before=before, after=after, reason=reason)
+    return court
+
+
+def delete_court(court: Court, *, actor: User | None) -> None:
+    _require(actor is None or actor.is_superuser, "只有超级管理员可以删除法院。")
+    if court.users.exists() or court.supervised.exists() or court.children.exists():
+        raise ServiceError("该法院仍有用户或下级法院，不能删除；可将其停用。")
+    with transaction.atomic():
+        before = snapshot(court, COURT_FIELDS)
+        record("org.court.delete", actor=actor, target=court, court=court.supervisor, before=before)
+        court.delete()
+
+
+def ensure_level(code: str, name: str, rank: int) -> CourtLevel:
+    level, _ = CourtLevel.objects.get_or_create(code=code, defaults={"name": name, "rank": rank})
+    return level
+
+
+def set_designated_contact(
+    court: Court, *, actor: User | None, contact: User | None, deputy: User | None = None, reason: str = ""
+) -> Court:
+    """Designate the court's 执行监督联络专人 (Art. 4) and optional deputy."""
+    _require(can_designate_contact(actor, court), "只有本院执行局长或系统管理员可以指定联络专人。")
+    for person, label in ((contact, "联络专人"), (deputy, "联络专人（副）")):
+        if person is None:
+            continue
+        if person.court_id != court.pk:
+            raise ServiceError(f"{label}必须是{court.short_name}的用户。")
+        if not person.is_active:
+            raise ServiceError(f"{label}的账号已停用。")
+    if contact is not None and deputy is not None and contact.pk == deputy.pk:
+        raise ServiceError("联络专人与副联络专人不能是同一人。")
+    with transaction.atomic():
+        court = Court.objects.select_for_update().get(pk=court.pk)
+        before = snapshot(court, ("contact", "deputy_contact"))
+        court.contact = contact
+        court.deputy_contact = deputy
+        after = snapshot(court, ("contact", "deputy_contact"))
+        if before == after:
+            return court
+        court.save(update_fields=["contact", "deputy_contact"])
+        for person in (contact, deputy):
+            if person is not None and not person.has_role(Role.CONTACT):
+                RoleAssignment.objects.get_or_create(user=person, role=Role.CONTACT)
+                person.forget_cached_scope()
+        record("org.court.contact", actor=actor, target=court, before=before, after=after, reason=reason)
+    return court
+
+
+# --- users and roles --------------------------------------------------------------------------
+
+
+def _clean_roles(roles: Iterable[str]) -> set[str]:
+    result = set()
+    for role in roles:
+        if role not in Role.values:
+            raise ServiceError(f"未知角色：{role}")
+        result.add(role)
+    return result
+
+
+def _user_snapshot(user: User) -> dict[str, Any]:
+    data = snapshot(user, USER_FIELDS)
+    data["roles"] = sorted(RoleAssignment.objects.filter(user=user).values_list("role", flat=True))
+    return data
+
+
+def create_user(
+    *,
+    actor: User | None,
+    username: str,
+    full_name: str,
+    court: Court | None,
+    roles: Iterable[str] = (),
+    password: str | None = None,
+    check_password: bool = True,
+    **fields: Any,
+) -> User:
+    _require(can_administer(actor, court) or (actor is not None and actor.is_superuser))
+    role_set = _clean_roles(roles)
+    if court is None and not fields.get("is_superuser"):
+        raise ServiceError("用户必须属于一个法院。", field="court")
+    if User.objects.filter(username__iexact=username).exists():
+        raise ServiceError(f"用户名“{username}”已被使用。", field="username")
+    with transaction.atomic():
+        user = User(username=username, full_name=full_name, court=court, **fields)
+        user.is_staff = user.is_staff or Role.ADMIN in role_set
+        if password:
+            if check_password:
+                try:
+                    validate_password(password, user)
+                except ValidationError as exc:
+                    raise ServiceError("；".join(exc.messages), field="password") from exc
+            user.set_password(password)
+        else:
+            user.set_unusable_password()
+        user.save()
+        RoleAssignment.objects.bulk_create(RoleAssignment(user=user, role=r) for r in sorted(role_set))
+        record("org.user.create", actor=actor, target=user, after=_user_snapshot(user))
+    return user
+
+
+def update_user(
+    user: User, *, actor: User | None, roles: Iterable[str] | None = None, reason: str = "", **changes: Any
+) -> User:
+    _require(can_administer(actor, user.court))
+    if "court" in changes and changes["court"] != user.court:
+        _require(can_administer(actor, changes["court"]), "您无权把用户调入该法院。")
+    if actor is not None and actor.pk == user.pk and changes.get("is_active") is False:
+        raise ServiceError("不能停用自己的账号。")
+    with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=user.pk)
+        before = _user_snapshot(user)
+        for name, value in changes.items():
+            if name not in USER_FIELDS:
+                raise ServiceError(f"字段 {name} 不能在此修改。")
+            setattr(user, name, value)
+        if roles is not None:
+            role_set = _clean_roles(roles)
+            if actor is not None and actor.pk == user.pk and Role.ADMIN not in role_set and not actor.is_superuser:
+                raise ServiceError("不能取消自己的系统管理员角色。")
+            RoleAssignment.objects.filter(user=user).exclude(role__in=role_set).delete()
+            existing = set(RoleAssignment.objects.filter(user=user).values_list("role", flat=True))
+            RoleAssignment.objects.bulk_create(RoleAssignment(user=user, role=r) for r in sorted(role_set - existing))
+            user.is_staff = Role.ADMIN in role_set or user.is_superuser
+        user.save()
+        user.forget_cached_scope()
+        after = _user_snapshot(user)
+        if after != before:
+            record("org.user.update", actor=actor, target=user, before=before, after=after, reason=reason)
+    return user
+
+
+def set_user_password(user: User, *, actor: User | None, password: str, reason: str = "") -> User:
+    """Set a password (an administrator's reset, or the user's own change). Never audited in clear."""
+    own = actor is not None and actor.pk == user.pk
+    _require(own or can_administer(actor, user.court))
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        raise ServiceError("；".join(exc.messages), field="password") from exc
+    with transaction.atomic():
+        user.set_password(password)
+        user.save(update_fields=["password"])
+        record(
+            "accounts.password.change" if own else "org.user.password_reset",
+            actor=actor,
+            target=user,
+            reason=reason,
+        )
+    return user
+
+
+def delete_user(user: User, *, actor: User | None) -> None:
+    _require(can_administer(actor, user.court))
+    if actor is not None and actor.pk == user.pk:
+        raise ServiceError("不能删除自己的账号。")
+    with transaction.atomic():
+        before = _user_snapshot(user)
+        record("org.user.delete", actor=actor, target=user, before=before)
+        user.delete()
+
+
+# --- persons (people who appear in case data) -------------------------------------------------
+
+
+def create_person(*, actor: User | None, court: Court, name: str, note: str = "") -> Person:
+    _require(can_administer(actor, court))
+    name = name.strip()
+    if not name:
+        raise ServiceError("姓名不能为空。", field="name")
+    with transaction.atomic():
+        person = Person.objects.create(court=court, name=name, note=note)
+        record("org.person.create", actor=actor, target=person, after=snapshot(person, ("court", "name", "note")))
+    return person
+
+
+def link_person(person: Person, *, actor: User | None, user: User | None, reason: str = "") -> Person:
+    """Link a case-data person to a login account of the same court (or unlink with None)."""
+    _require(can_administer(actor, person.court))
+    if user is not None and user.court_id != person.court_id:
+        raise ServiceError("只能关联同一法院的账号。")
+    with transaction.atomic():
+        person = Person.objects.select_for_update().get(pk=person.pk)
+        before = snapshot(person, ("user", "name", "note"))
+        if user is not None and Person.objects.filter(user=user).exclude(pk=person.pk).exists():
+            raise ServiceError("该账号已关联到另一人员。")
+        person.user = user
+        person.save(update_fields=["user"])
+        record(
+            "org.person.link",
+            actor=actor,
+            target=person,
+            before=before,
+            after=snapshot(person, ("user", "name", "note")),
+            reason=reason,
+        )
+    return person
+
+
+def update_person(person: Person, *, actor: User | None, reason: str = "", **changes: Any) -> Person:
+    _require(can_administer(actor, person.court))
+    with transaction.atomic():
+        person = Person.objects.select_for_update().get(pk=person.pk)
+        before = snapshot(person, ("name", "note"))
+        for name, value in changes.items():
+            if name not in ("name", "note"):
+                raise ServiceError(f"字段 {name} 不能在此修改。")
+            setattr(person, name, value)
+        person.save()
+        after = snapshot(person, ("name", "note"))
+        if after != before:
+            record("org.person.update", actor=actor, target=person, before=before, after=after, reason=reason)
+    return person
+
+
+def delete_person(person: Person, *, actor: User | None) -> None:
+    _require(can_administer(actor, person.court))
+    with transaction.atomic():
+        record("org.person.delete", actor=actor, target=person, before=snapshot(person, ("court", "name", "user")))
+        person.delete()
+
+
+# --- grants -----------------------------------------------------------------------------------
+
+GRANT_FIELDS = ("user", "court", "allow_write", "reason", "valid_from", "valid_until", "revoked_at")
+
+
+def create_grant(
+    *,
+    actor: User | None,
+    user: User,
+    court: Court,
+    reason: str,
+    valid_until: dt.datetime,
+    valid_from: dt.datetime | None = None,
+    allow_write: bool = False,
+) -> AccessGrant:
+    """Extend ``user``'s visibility to ``court`` until ``valid_until``. The granting
+    administrator must administer the court being opened."""
+    _require(can_administer(actor, court), "您只能授权查看您管理范围内的法院。")
+    valid_from = valid_from or timezone.now()
+    if not reason.strip():
+        raise ServiceError("请填写授权事由。", field="reason")
+    if valid_until <= valid_from:
+        raise ServiceError("失效时间必须晚于生效时间。", field="valid_until")
+    with transaction.atomic():
+        grant = AccessGrant.objects.create(
+            user=user,
+            court=court,
+            reason=reason.strip(),
+            valid_from=valid_from,
+            valid_until=valid_until,
+            allow_write=allow_write,
+            granted_by=actor,
+        )
+        record("org.grant.create", actor=actor, target=grant, court=court, after=snapshot(grant, GRANT_FIELDS))
+    user.forget_cached_scope()
+    return grant
+
+
+def revoke_grant(grant: AccessGrant, *, actor: User | None, reason: str = "") -> AccessGrant:
+    _require(can_administer(actor, grant.court))
+    with transaction.atomic():
+        updated = AccessGrant.objects.filter(pk=grant.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+        if updated != 1:
+            raise ServiceError("该授权已被撤销。")
+        grant.refresh_from_db()
+        record(
+            "org.grant.revoke",
+            actor=actor,
+            target=grant,
+            court=grant.court,
+            after=snapshot(grant, GRANT_FIELDS),
+            reason=reason,
+        )
+    return grant

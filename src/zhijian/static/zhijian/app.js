@@ -1,0 +1,48 @@
+/* 执监 page behaviour: no inline scripts (CSP). Chromium >= 86, plain ES2017. */
+(function () {
+  "use strict";
+
+  // A form is submitted once: the submit button is disabled after the first click, so a double
+  // click cannot post twice (services also refuse a repeated transition).
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (form.dataset.submitted === "1") { event.preventDefault(); return; }
+    form.dataset.submitted = "1";
+    var buttons = form.querySelectorAll("button[type=submit], input[type=submit]");
+    for (var i = 0; i < buttons.length; i++) { buttons[i].disabled = true; }
+    window.setTimeout(function () {
+      form.dataset.submitted = "";
+      for (var j = 0; j < buttons.length; j++) { buttons[j].disabled = false; }
+    }, 8000);
+  });
+
+  // Confirmation for dangerous actions: <button data-confirm="...">.
+  document.addEventListener("click", function (event) {
+    var el = event.target.closest("[data-confirm]");
+    if (el && !window.confirm(el.getAttribute("data-confirm"))) { event.preventDefault(); }
+  });
+
+  // Session inactivity warning: two minutes before the session expires, offer to continue.
+  var body = document.body;
+  var minutes = parseInt(body.getAttribute("data-session-minutes") || "0", 10);
+  var keepaliveUrl = body.getAttribute("data-keepalive-url");
+  if (minutes > 0 && keepaliveUrl) {
+    var deadline = Date.now() + minutes * 60000;
+    var box = document.getElementById("session-warning");
+    var left = document.getElementById("session-left");
+    var csrf = (document.cookie.match(/(?:^|; )csrftoken=([^;]+)/) || [])[1] || "";
+    var tick = function () {
+      var ms = deadline - Date.now();
+      if (ms <= 0) { window.location.reload(); return; }
+      if (ms <= 120000) {
+        box.classList.remove("d-none");
+        left.textContent = Math.ceil(ms / 1000) + " 秒";
+      }
+    };
+    window.setInterval(tick, 1000);
+    document.getElementById("session-keepalive").addEventListener("click", function () {
+      fetch(keepaliveUrl, { method: "POST", headers: { "X-CSRFToken": csrf }, credentials: "same-origin" })
+        .then(function (r) { if (r.ok) { deadline = Date.now() + minutes * 60000; box.classList.add("d-none"); } else { window.location.reload(); } });
+    });
+  }
+})();
