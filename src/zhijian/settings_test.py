@@ -11,3 +11,10 @@ from .settings import STORAGES
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 AUDIT_CHECKPOINT_FILE = Path(tempfile.mkdtemp(prefix="zhijian-audit-")) / "checkpoints.log"
+
+# SQLite tests run on a file, not in memory, so that WAL, IMMEDIATE transactions, the busy
+# timeout and concurrent writers behave as in production (xdist adds a per-worker suffix).
+from .settings import DATABASES  # noqa: E402
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["TEST"] = {"NAME": str(Path(tempfile.gettempdir()) / "zhijian-test.sqlite3")}

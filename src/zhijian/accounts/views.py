@@ -8,7 +8,6 @@ from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
 
 from zhijian.core.access import AccessRule, view_access
 from zhijian.core.exceptions import ServiceError
@@ -30,7 +29,7 @@ class LoginView(auth_views.LoginView):
 
 
 class LogoutView(auth_views.LogoutView):
-    zhijian_access = AccessRule(public=True)
+    zhijian_access = AccessRule(public=True, post_only=True)
 
 
 def locked_out(request: HttpRequest, credentials: Any = None, *args: Any, **kwargs: Any) -> HttpResponse:
@@ -64,8 +63,7 @@ def password_change(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/password_change.html", {"form": form})
 
 
-@require_POST
-@view_access()
+@view_access(post_only=True)
 def keepalive(request: HttpRequest) -> HttpResponse:
     """Touch the session (the page's "继续使用" button before the inactivity timeout)."""
     return HttpResponse(status=204)

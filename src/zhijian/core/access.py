@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db import models
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 
 from zhijian.org.scoping import is_read_only
 
@@ -30,6 +30,7 @@ NOT_FOUND = "未找到该对象，或您无权查看。"
 class AccessRule:
     """What a view requires.
 
+    post_only: the view answers only POST (405 otherwise).
     public: no login needed. roles: roles allowed (None = any signed-in user). obj: the kind of
     court-scoped object named in the URL (the view looks it up with an ``access_*`` helper, which
     answers 404 outside the user's scope). write: the view changes state (POST) and refuses
@@ -40,6 +41,7 @@ class AccessRule:
     roles: frozenset[str] | None = None
     obj: str | None = None
     write: bool = False
+    post_only: bool = False
 
 
 def view_access(
@@ -48,12 +50,21 @@ def view_access(
     roles: set[str] | frozenset[str] | None = None,
     obj: str | None = None,
     write: bool = False,
+    post_only: bool = False,
 ) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
-    rule = AccessRule(public=public, roles=frozenset(roles) if roles is not None else None, obj=obj, write=write)
+    rule = AccessRule(
+        public=public,
+        roles=frozenset(roles) if roles is not None else None,
+        obj=obj,
+        write=write,
+        post_only=post_only,
+    )
 
     def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         @wraps(view)
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if rule.post_only and request.method != "POST":
+                return HttpResponseNotAllowed(["POST"])
             if not rule.public:
                 user = request.user
                 if not user.is_authenticated:

@@ -1,0 +1,196 @@
+"""The permission matrix: every named URL × every persona × objects in every court.
+
+The URL list comes from the resolver, so a new URL without an access declaration — or with an
+object kind this file cannot build — fails here. Expected outcomes are computed from the
+literal visibility table below, never from the scoping code under test.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from zhijian.audit.models import AuditEvent
+from zhijian.audit.services import record
+from zhijian.core.access import AccessRule
+
+from .conftest import PERSONAS, World
+
+# Which test courts each persona may see and act for (by design, written out by hand).
+CITY_SUBTREE = {"city", "a", "b"}
+VISIBLE: dict[str, set[str]] = {
+    "city.officer": CITY_SUBTREE,
+    "city.director": CITY_SUBTREE,
+    "city.evaluator": CITY_SUBTREE,
+    "city.leader": CITY_SUBTREE,
+    "city.admin": CITY_SUBTREE,
+    "a.contact": {"a"},
+    "a.director": {"a"},
+    "a.handler": {"a"},
+    "b.director": {"b"},
+    "x.director": {"x_city", "x"},
+    "x.admin": {"x_city", "x"},
+}
+WRITABLE: dict[str, set[str]] = {**VISIBLE, "city.leader": set()}
+# Names that must never appear on a page a persona sees: other cities and sibling courts
+# (the supervising court's name may appear, e.g. "监督法院：测试城中院").
+FORBIDDEN: dict[str, set[str]] = {
+    name: ({"a", "b", "x", "x_city"} - VISIBLE[name]) - {"city", "high"} for name in PERSONAS
+}
+ALL_COURTS = ["high", "city", "a", "b", "x_city", "x"]
+
+EXCLUDED_NAMESPACES = {"admin"}  # the Django admin: tests/test_admin.py
+
+
+def _walk(patterns: list[Any], namespace: str = "") -> Iterator[tuple[str, str, URLPattern]]:
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            ns = entry.namespace or ""
+            full = f"{namespace}:{ns}" if namespace and ns else (ns or namespace)
+            yield from _walk(entry.url_patterns, full)
+        else:
+            name = f"{namespace}:{entry.name}" if namespace and entry.name else (entry.name or "")
+            yield namespace, name, entry
+
+
+def named_urls() -> list[tuple[str, URLPattern]]:
+    result = []
+    for namespace, name, pattern in _walk(get_resolver().url_patterns):
+        if namespace.split(":")[0] in EXCLUDED_NAMESPACES:
+            continue
+        result.append((name, pattern))
+    return result
+
+
+def rule_of(pattern: URLPattern) -> AccessRule | None:
+    callback = pattern.callback
+    rule = getattr(callback, "zhijian_access", None)
+    if rule is None:
+        rule = getattr(getattr(callback, "view_class", None), "zhijian_access", None)
+    if rule is None:
+        rule = getattr(getattr(callback, "cls", None), "zhijian_access", None)
+    return rule
+
+
+def test_every_url_is_named_and_declares_its_access() -> None:
+    problems = []
+    for name, pattern in named_urls():
+        if not name:
+            problems.append(f"unnamed URL pattern: {pattern.pattern}")
+        elif rule_of(pattern) is None:
+            problems.append(f"{name}: no access declaration (@view_access or zhijian_access)")
+    assert not problems, "\n".join(problems)
+
+
+# --- object builders: one per object kind ------------------------------------------------------
+
+
+def build_court(world: World, key: str) -> Any:
+    return world.courts[key]
+
+
+def build_user(world: World, key: str) -> Any:
+    return world.users[f"{key}.member"]
+
+
+def build_audit_event(world: World, key: str) -> Any:
+    return record("org.court.update", actor=None, target=world.courts[key], reason="矩阵测试")
+
+
+OBJECT_BUILDERS: dict[str, Callable[[World, str], Any]] = {
+    "court": build_court,
+    "user": build_user,
+    "audit_event": build_audit_event,
+}
+
+
+def url_params() -> list[Any]:
+    return [pytest.param(name, id=name) for name, _ in named_urls() if name]
+
+
+def pattern_for(name: str) -> URLPattern:
+    return dict(named_urls())[name]
+
+
+def expected_status(persona: str, rule: AccessRule, court_key: str | None, world: World) -> set[int]:
+    roles = set(PERSONAS[persona][1])
+    if rule.roles is not None and not (roles & rule.roles):
+        return {403}
+    if rule.write and persona == "city.leader":
+        return {403}
+    if court_key is not None and court_key not in VISIBLE[persona]:
+        return {404}
+    if rule.write and court_key is not None and court_key not in WRITABLE[persona]:
+        return {403}
+    return {200}
+
+
+def check_no_leak(persona: str, content: str, world: World, url: str) -> None:
+    for key in FORBIDDEN[persona]:
+        court = world.courts[key]
+        assert court.name not in content, f"{persona} sees {court.name} on {url}"
+        assert f"成员-{key}" not in content, f"{persona} sees a user of {court.name} on {url}"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url_name", url_params())
+def test_matrix(url_name: str, world: World, client: Any) -> None:
+    pattern = pattern_for(url_name)
+    rule = rule_of(pattern)
+    assert rule is not None
+    kwargs_names = set(pattern.pattern.regex.groupindex)
+    assert kwargs_names <= {"pk"}, f"{url_name}: teach this test to build kwargs {kwargs_names}"
+    needs_object = "pk" in kwargs_names
+    if needs_object:
+        assert rule.obj in OBJECT_BUILDERS, f"{url_name}: declare obj= with a kind this test can build"
+
+    targets: list[tuple[str | None, str]] = []
+    if needs_object:
+        builder = OBJECT_BUILDERS[rule.obj]  # type: ignore[index]
+        for key in ALL_COURTS:
+            targets.append((key, reverse(url_name, kwargs={"pk": builder(world, key).pk})))
+    else:
+        targets.append((None, reverse(url_name)))
+
+    # Anonymous visitors are sent to the login page (or refused by the API).
+    def fetch(url: str, data: dict[str, str] | None = None) -> Any:
+        return client.post(url, data or {}) if rule.post_only else client.get(url, data or {})
+
+    for _, url in targets:
+        if rule.post_only:
+            assert client.get(url).status_code == 405, f"{url} must refuse GET"
+        response = fetch(url)
+        if rule.public:
+            assert response.status_code in (200, 301, 302), url
+        else:
+            assert response.status_code in (302, 401, 403), f"anonymous got {response.status_code} on {url}"
+            if response.status_code == 302:
+                assert reverse("accounts:login") in response["Location"]
+
+    for persona in PERSONAS:
+        if rule.public:
+            continue
+        client.force_login(world.user(persona))
+        for court_key, url in targets:
+            response = fetch(url, {"q": "测试"})
+            expected = expected_status(persona, rule, court_key, world)
+            if rule.post_only and expected == {200}:
+                expected = {200, 204, 302}
+            assert response.status_code in expected, (
+                f"{persona} GET {url_name} on {court_key}: {response.status_code}, expected {expected}"
+            )
+            if response.status_code == 200 and not response.get("Content-Disposition"):
+                check_no_leak(persona, response.content.decode(), world, url)
+            if rule.write and not rule.post_only:
+                before = AuditEvent.objects.count()
+                post = client.post(url, {})
+                post_expected = expected if expected != {200} else {200, 302}
+                assert post.status_code in post_expected, (
+                    f"{persona} POST {url_name} on {court_key}: {post.status_code}, expected {post_expected}"
+                )
+                if post.status_code in (403, 404):
+                    assert AuditEvent.objects.count() == before, "a refused POST changed something"
+        client.logout()
