@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.core.management import call_command
 from django.db import connection, transaction
 
 from zhijian.audit.chain import GENESIS_HASH, compute_hash
@@ -207,7 +206,12 @@ def test_no_update_or_delete_path_in_the_application() -> None:
         if "migrations" in path.parts:
             continue
         text = path.read_text(encoding="utf-8")
-        for needle in ("AuditEvent.objects.filter", "AuditEvent.objects.update", "event.delete(", "event.save("):
+        for needle in (
+            "AuditEvent.objects.filter",
+            "AuditEvent.objects.update",
+            "event.delete(",
+            "event.save(",
+        ):
             if needle in text and path.name != "querysets.py":
                 offenders.append(f"{path.relative_to(root)}: {needle}")
     assert not offenders, offenders

@@ -222,7 +222,9 @@ MEDIA_ROOT = Path(env_str("ZHIJIAN_MEDIA_ROOT", str(DATA_DIR / "media")))
 # --- Audit ----------------------------------------------------------------------------------
 # Chain-head checkpoints are appended to this file, outside the database, so that removing the
 # newest audit rows is detected by `zhijian verify-audit`.
-AUDIT_CHECKPOINT_FILE = Path(env_str("ZHIJIAN_AUDIT_CHECKPOINT_FILE", str(DATA_DIR / "audit-checkpoints.log")))
+AUDIT_CHECKPOINT_FILE = Path(
+    env_str("ZHIJIAN_AUDIT_CHECKPOINT_FILE", str(DATA_DIR / "audit-checkpoints.log"))
+)
 
 # --- API ------------------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -38,7 +38,9 @@ def audit_login_failed(sender: Any, credentials: dict[str, Any], request: Any = 
 
 
 @receiver(user_locked_out)
-def audit_lockout(sender: Any, request: Any, username: str | None = None, ip_address: str | None = None, **kw: Any) -> None:
+def audit_lockout(
+    sender: Any, request: Any, username: str | None = None, ip_address: str | None = None, **kw: Any
+) -> None:
     name = (username or "")[:150]
     target = User.objects.filter(username=name).select_related("court").first()
     record(

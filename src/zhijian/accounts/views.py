@@ -9,7 +9,7 @@ from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from zhijian.core.access import AccessRule, view_access
+from zhijian.core.access import AccessRule, acting_user, view_access
 from zhijian.core.exceptions import ServiceError
 from zhijian.org import services as org_services
 
@@ -45,19 +45,19 @@ def locked_out(request: HttpRequest, credentials: Any = None, *args: Any, **kwar
 
 @view_access()
 def password_change(request: HttpRequest) -> HttpResponse:
-    user = request.user
-    form = PasswordChangeForm(user, request.POST or None)  # type: ignore[arg-type]
+    user = acting_user(request)
+    form = PasswordChangeForm(user, request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             org_services.set_user_password(
-                user,  # type: ignore[arg-type]
-                actor=user,  # type: ignore[arg-type]
+                user,
+                actor=user,
                 password=form.cleaned_data["new_password1"],
             )
         except ServiceError as exc:
             form.add_error("new_password1", exc.message)
         else:
-            update_session_auth_hash(request, user)  # type: ignore[arg-type]
+            update_session_auth_hash(request, user)
             messages.success(request, "密码已修改。")
             return redirect("core:home")
     return render(request, "accounts/password_change.html", {"form": form})

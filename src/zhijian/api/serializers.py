@@ -5,11 +5,13 @@ from rest_framework import serializers
 from zhijian.org.models import Court, User
 
 
-class CourtSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+class CourtSerializer(serializers.ModelSerializer[Court]):
     level = serializers.CharField(source="level.code", read_only=True)
     level_name = serializers.CharField(source="level.name", read_only=True)
-    contact = serializers.PrimaryKeyRelatedField(read_only=True)
-    deputy_contact = serializers.PrimaryKeyRelatedField(read_only=True)
+    contact: serializers.PrimaryKeyRelatedField[User] = serializers.PrimaryKeyRelatedField(read_only=True)
+    deputy_contact: serializers.PrimaryKeyRelatedField[User] = serializers.PrimaryKeyRelatedField(
+        read_only=True
+    )
 
     class Meta:
         model = Court
@@ -29,7 +31,7 @@ class CourtSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
         ]
 
 
-class UserSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+class UserSerializer(serializers.ModelSerializer[User]):
     roles = serializers.SerializerMethodField()
     court_name = serializers.CharField(source="court.name", read_only=True, default="")
 

@@ -8,14 +8,14 @@ from rest_framework.decorators import api_view, permission_classes
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from zhijian.core.access import AccessRule
+from zhijian.core.access import AccessRule, acting_user
 from zhijian.org.models import Court, User
 
 from .permissions import DeclaredAccess
 from .serializers import CourtSerializer, UserSerializer
 
 
-class CourtViewSet(viewsets.ReadOnlyModelViewSet):  # type: ignore[type-arg]
+class CourtViewSet(viewsets.ReadOnlyModelViewSet[Court]):
     """Courts the caller may see (own court, plus the supervised subtree for supervising roles)."""
 
     serializer_class = CourtSerializer
@@ -23,10 +23,12 @@ class CourtViewSet(viewsets.ReadOnlyModelViewSet):  # type: ignore[type-arg]
     zhijian_access = AccessRule(obj="court")
 
     def get_queryset(self) -> Any:
-        return Court.objects.visible_to(self.request.user).select_related("level").order_by("sort_order", "code")
+        return (
+            Court.objects.visible_to(self.request.user).select_related("level").order_by("sort_order", "code")
+        )
 
 
-class UserViewSet(viewsets.ReadOnlyModelViewSet):  # type: ignore[type-arg]
+class UserViewSet(viewsets.ReadOnlyModelViewSet[User]):
     """User directory, court-scoped like the 人员名录 page."""
 
     serializer_class = UserSerializer
@@ -48,7 +50,8 @@ def me(request: Request) -> Response:
     """The signed-in user, with roles and the courts they may see."""
     from zhijian.org.scoping import visible_court_ids, writable_court_ids
 
-    data = UserSerializer(request.user).data
+    user = acting_user(request)
+    data = UserSerializer(user).data
     data["visible_courts"] = sorted(visible_court_ids(request.user))
     data["writable_courts"] = sorted(writable_court_ids(request.user))
     return Response(data)

@@ -68,10 +68,7 @@ def record(
     actor's court.
     """
     if court is None and target is not None:
-        if target._meta.label == "org.Court":
-            court = target  # type: ignore[assignment]
-        else:
-            court = getattr(target, "court", None)
+        court = target if target._meta.label == "org.Court" else getattr(target, "court", None)  # type: ignore[assignment]
     if court is None and actor is not None:
         court = actor.court
     ctx = request_context.current()
@@ -88,7 +85,9 @@ def record(
             "action": action,
             "target_type": target._meta.label if target is not None else "",
             "target_id": str(target.pk) if target is not None else "",
-            "target_repr": (target_repr if target_repr is not None else (str(target) if target else ""))[:300],
+            "target_repr": (target_repr if target_repr is not None else (str(target) if target else ""))[
+                :300
+            ],
             "before": to_jsonable(dict(before)) if before is not None else None,
             "after": to_jsonable(dict(after)) if after is not None else None,
             "reason": reason,

@@ -12,7 +12,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from openpyxl import Workbook
 
-from zhijian.core.access import view_access
+from zhijian.core.access import acting_user, view_access
 from zhijian.org.choices import AUDIT_READER_ROLES
 from zhijian.org.models import Court
 
@@ -47,7 +47,9 @@ def filtered_events(request: HttpRequest) -> tuple[QuerySet[Any], dict[str, str]
         events = events.filter(created_at__gte=dt.datetime.combine(start, dt.time.min, tzinfo=tz))
     end = _parse_date(params["date_to"])
     if end:
-        events = events.filter(created_at__lt=dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tzinfo=tz))
+        events = events.filter(
+            created_at__lt=dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
+        )
     return events.order_by("-seq"), params
 
 
@@ -79,7 +81,19 @@ def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "audit/event_detail.html", {"event": event})
 
 
-EXPORT_HEADERS = ["序号", "时间", "操作人", "用户名", "法院", "操作", "对象", "事由", "客户端IP", "请求ID", "哈希"]
+EXPORT_HEADERS = [
+    "序号",
+    "时间",
+    "操作人",
+    "用户名",
+    "法院",
+    "操作",
+    "对象",
+    "事由",
+    "客户端IP",
+    "请求ID",
+    "哈希",
+]
 
 
 def _export_rows(events: QuerySet[Any]) -> Any:
@@ -106,7 +120,7 @@ def event_export(request: HttpRequest) -> HttpResponse:
     events, params = filtered_events(request)
     fmt = "csv" if request.GET.get("format") == "csv" else "xlsx"
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
-    record("audit.export", actor=request.user, after={"filters": params, "format": fmt})  # type: ignore[arg-type]
+    record("audit.export", actor=acting_user(request), after={"filters": params, "format": fmt})
     if fmt == "csv":
         buffer = io.StringIO()
         buffer.write("\ufeff")

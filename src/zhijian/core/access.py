@@ -10,16 +10,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.db import models
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 
 from zhijian.org.scoping import is_read_only
 
-M = TypeVar("M", bound=models.Model)
+if TYPE_CHECKING:
+    from zhijian.org.models import User
 
 ROLE_DENIED = "您的角色无权使用此功能。"
 READ_ONLY_DENIED = "您的账号为只读账号，不能办理此项操作。"
@@ -87,13 +88,25 @@ def check_rule(user: Any, rule: AccessRule) -> None:
         raise PermissionDenied(READ_ONLY_DENIED)
 
 
-def scoped_or_404(queryset: models.QuerySet[M], user: Any, pk: Any, *, write: bool = False) -> M:
+def scoped_or_404[M: models.Model](
+    queryset: models.QuerySet[M], user: Any, pk: Any, *, write: bool = False
+) -> M:
     """The object with ``pk`` if the user may see it (404 otherwise — never 403, so that another
     court's objects cannot be probed); with ``write``, 403 if visible but not writable."""
     try:
         obj = queryset.visible_to(user).get(pk=pk)  # type: ignore[attr-defined]
-    except (queryset.model.DoesNotExist, ValueError, TypeError) as exc:
+    except (ObjectDoesNotExist, ValueError, TypeError) as exc:
         raise Http404(NOT_FOUND) from exc
     if write and not queryset.writable_by(user).filter(pk=obj.pk).exists():  # type: ignore[attr-defined]
         raise PermissionDenied(READ_ONLY_DENIED)
     return obj
+
+
+def acting_user(request: HttpRequest) -> User:
+    """The signed-in user of a request that ``@view_access`` (or the admin site) let through."""
+    from zhijian.org.models import User
+
+    user = request.user
+    if not isinstance(user, User) or not user.is_authenticated:
+        raise PermissionDenied(ROLE_DENIED)
+    return user

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from zhijian.org.models import User
 
 
-class CourtScopedQuerySet(models.QuerySet):  # type: ignore[type-arg]
+class CourtScopedQuerySet[M: models.Model](models.QuerySet[M]):
     #: lookup path from the model to its court's primary key
     court_lookup = "court_id"
 

@@ -21,11 +21,12 @@ class RequestContext:
     client_ip: str = ""
 
 
-_current: ContextVar[RequestContext] = ContextVar("zhijian_request_context", default=RequestContext())
+_EMPTY = RequestContext()
+_current: ContextVar[RequestContext | None] = ContextVar("zhijian_request_context", default=None)
 
 
 def current() -> RequestContext:
-    return _current.get()
+    return _current.get() or _EMPTY
 
 
 def set_current(ctx: RequestContext) -> Any:

@@ -39,7 +39,9 @@ def bad_request(request: HttpRequest, exception: Exception | None = None) -> Htt
 
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     message = str(exception) if exception and str(exception) else "您无权访问此页面。"
-    return render(request, "core/error.html", {"code": 403, "title": "无权访问", "message": message}, status=403)
+    return render(
+        request, "core/error.html", {"code": 403, "title": "无权访问", "message": message}, status=403
+    )
 
 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
@@ -55,6 +57,10 @@ def server_error(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "core/error.html",
-        {"code": 500, "title": "系统错误", "message": "系统发生错误，操作未完成。请稍后重试或联系系统管理员。"},
+        {
+            "code": 500,
+            "title": "系统错误",
+            "message": "系统发生错误，操作未完成。请稍后重试或联系系统管理员。",
+        },
         status=500,
     )

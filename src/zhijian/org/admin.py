@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 
+from zhijian.core.access import acting_user
 from zhijian.core.exceptions import ServiceError
 
 from . import services
@@ -28,7 +29,7 @@ class ZhijianAdminSite(admin.AdminSite):
 
     def has_permission(self, request: HttpRequest) -> bool:
         user = request.user
-        return bool(user.is_active and (user.is_superuser or user.has_role(Role.ADMIN)))  # type: ignore[union-attr]
+        return bool(user.is_active and (user.is_superuser or user.has_role(Role.ADMIN)))
 
 
 admin_site = ZhijianAdminSite(name="admin")
@@ -38,7 +39,7 @@ def is_admin(request: HttpRequest) -> bool:
     return admin_site.has_permission(request)
 
 
-class ServiceModelAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class ServiceModelAdmin(admin.ModelAdmin):
     """Scoped querysets, role-based permissions, and service errors shown as messages."""
 
     def has_module_permission(self, request: HttpRequest) -> bool:
@@ -58,13 +59,17 @@ class ServiceModelAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
     def object_court_writable(self, request: HttpRequest, obj: Any) -> bool:
         court_id = obj.pk if isinstance(obj, Court) else getattr(obj, "court_id", None)
-        return request.user.is_superuser or court_id in writable_court_ids(request.user)  # type: ignore[union-attr]
+        return request.user.is_superuser or court_id in writable_court_ids(request.user)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         return super().get_queryset(request).visible_to(request.user)  # type: ignore[attr-defined]
 
     def changeform_view(
-        self, request: HttpRequest, object_id: str | None = None, form_url: str = "", extra_context: Any = None
+        self,
+        request: HttpRequest,
+        object_id: str | None = None,
+        form_url: str = "",
+        extra_context: Any = None,
     ) -> HttpResponse:
         try:
             return super().changeform_view(request, object_id, form_url, extra_context)
@@ -87,6 +92,23 @@ class ServiceModelAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
     def log_deletions(self, *args: Any, **kwargs: Any) -> Any:
         return None
+
+
+class ScopedCourtFilter(admin.SimpleListFilter):
+    """A court filter that lists only the courts the administrator may see."""
+
+    title = "法院"
+    parameter_name = "court"
+    court_lookup = "court_id"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[Any, str]]:
+        return [(c.pk, c.short_name) for c in Court.objects.visible_to(request.user)]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        value = self.value()
+        if value and str(value).isdigit():
+            return queryset.filter(**{self.court_lookup: int(value)})
+        return queryset
 
 
 def administrable_courts(request: HttpRequest) -> QuerySet[Court]:
@@ -118,36 +140,44 @@ class CourtAdmin(ServiceModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return is_admin(request)
 
-    def save_model(self, request: HttpRequest, obj: Court, form: forms.ModelForm, change: bool) -> None:  # type: ignore[type-arg]
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
+        # Moving a court in the supervision tree changes who sees it: superusers only.
+        if obj is not None and not request.user.is_superuser:
+            return ("parent", "supervisor")
+        return ()
+
+    def save_model(self, request: HttpRequest, obj: Court, form: forms.ModelForm, change: bool) -> None:
         data = {name: form.cleaned_data[name] for name in services.COURT_FIELDS if name in form.cleaned_data}
         contact, deputy = form.cleaned_data.get("contact"), form.cleaned_data.get("deputy_contact")
-        actor = request.user
+        actor = acting_user(request)
         if change:
             court = Court.objects.get(pk=obj.pk)
             changed = {k: v for k, v in data.items() if getattr(court, k) != v}
             if changed:
-                court = services.update_court(court, actor=actor, **changed)  # type: ignore[arg-type]
+                court = services.update_court(court, actor=actor, **changed)
             if (court.contact, court.deputy_contact) != (contact, deputy):
-                services.set_designated_contact(court, actor=actor, contact=contact, deputy=deputy)  # type: ignore[arg-type]
+                services.set_designated_contact(court, actor=actor, contact=contact, deputy=deputy)
         else:
-            court = services.create_court(actor=actor, **data)  # type: ignore[arg-type]
+            court = services.create_court(actor=actor, **data)
             if contact or deputy:
-                services.set_designated_contact(court, actor=actor, contact=contact, deputy=deputy)  # type: ignore[arg-type]
+                services.set_designated_contact(court, actor=actor, contact=contact, deputy=deputy)
         obj.pk = court.pk
 
     def delete_model(self, request: HttpRequest, obj: Court) -> None:
-        services.delete_court(obj, actor=request.user)  # type: ignore[arg-type]
+        services.delete_court(obj, actor=acting_user(request))
 
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         if db_field.name in ("contact", "deputy_contact"):
             kwargs["queryset"] = User.objects.visible_to(request.user).filter(is_active=True)
         elif db_field.name in ("parent", "supervisor"):
-            kwargs["queryset"] = Court.objects.all() if request.user.is_superuser else administrable_courts(request)
+            kwargs["queryset"] = (
+                Court.objects.all() if request.user.is_superuser else administrable_courts(request)
+            )
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 @admin.register(CourtLevel, site=admin_site)
-class CourtLevelAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class CourtLevelAdmin(admin.ModelAdmin):
     """Levels are reference data seeded by migration; shown read-only."""
 
     list_display = ("code", "name", "rank")
@@ -171,7 +201,7 @@ class CourtLevelAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 # --- users ------------------------------------------------------------------------------------
 
 
-class UserAdminForm(forms.ModelForm):  # type: ignore[type-arg]
+class UserAdminForm(forms.ModelForm):
     roles = forms.MultipleChoiceField(
         label="角色", choices=Role.choices, required=False, widget=forms.CheckboxSelectMultiple
     )
@@ -204,9 +234,19 @@ class UserAdminForm(forms.ModelForm):  # type: ignore[type-arg]
 class UserAdmin(ServiceModelAdmin):
     form = UserAdminForm
     list_display = ("username", "full_name", "court", "roles_display", "is_active", "last_login")
-    list_filter = ("is_active", "role_assignments__role", "court")
+    list_filter = ("is_active", "role_assignments__role", ScopedCourtFilter)
     search_fields = ("username", "full_name")
-    fields = ("username", "full_name", "court", "roles", "title", "phone", "email", "is_active", "new_password")
+    fields = (
+        "username",
+        "full_name",
+        "court",
+        "roles",
+        "title",
+        "phone",
+        "email",
+        "is_active",
+        "new_password",
+    )
 
     @admin.display(description="角色")
     def roles_display(self, obj: User) -> str:
@@ -220,23 +260,23 @@ class UserAdmin(ServiceModelAdmin):
             kwargs["queryset"] = administrable_courts(request)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
-    def save_model(self, request: HttpRequest, obj: User, form: forms.ModelForm, change: bool) -> None:  # type: ignore[type-arg]
+    def save_model(self, request: HttpRequest, obj: User, form: forms.ModelForm, change: bool) -> None:
         data = dict(form.cleaned_data)
         roles = data.pop("roles", [])
         password = data.pop("new_password", "")
-        actor = request.user
+        actor = acting_user(request)
         if change:
             current = User.objects.get(pk=obj.pk)
             changed = {k: v for k, v in data.items() if getattr(current, k) != v}
-            user = services.update_user(current, actor=actor, roles=roles, **changed)  # type: ignore[arg-type]
+            user = services.update_user(current, actor=actor, roles=roles, **changed)
             if password:
-                services.set_user_password(user, actor=actor, password=password)  # type: ignore[arg-type]
+                services.set_user_password(user, actor=actor, password=password)
         else:
-            user = services.create_user(actor=actor, roles=roles, password=password, **data)  # type: ignore[arg-type]
+            user = services.create_user(actor=actor, roles=roles, password=password, **data)
         obj.pk = user.pk
 
     def delete_model(self, request: HttpRequest, obj: User) -> None:
-        services.delete_user(obj, actor=request.user)  # type: ignore[arg-type]
+        services.delete_user(obj, actor=acting_user(request))
 
 
 # --- persons and grants -----------------------------------------------------------------------
@@ -245,7 +285,7 @@ class UserAdmin(ServiceModelAdmin):
 @admin.register(Person, site=admin_site)
 class PersonAdmin(ServiceModelAdmin):
     list_display = ("name", "court", "user", "note")
-    list_filter = ("court",)
+    list_filter = (ScopedCourtFilter,)
     search_fields = ("name",)
     fields = ("court", "name", "note", "user")
 
@@ -259,28 +299,30 @@ class PersonAdmin(ServiceModelAdmin):
             kwargs["queryset"] = User.objects.writable_by(request.user)
         return super().formfield_for_dbfield(db_field, request, **kwargs)
 
-    def save_model(self, request: HttpRequest, obj: Person, form: forms.ModelForm, change: bool) -> None:  # type: ignore[type-arg]
-        actor = request.user
+    def save_model(self, request: HttpRequest, obj: Person, form: forms.ModelForm, change: bool) -> None:
+        actor = acting_user(request)
         data = form.cleaned_data
         if change:
             person = Person.objects.get(pk=obj.pk)
             changes = {k: data[k] for k in ("name", "note") if getattr(person, k) != data[k]}
             if changes:
-                person = services.update_person(person, actor=actor, **changes)  # type: ignore[arg-type]
+                person = services.update_person(person, actor=actor, **changes)
         else:
-            person = services.create_person(actor=actor, court=data["court"], name=data["name"], note=data["note"])  # type: ignore[arg-type]
+            person = services.create_person(
+                actor=actor, court=data["court"], name=data["name"], note=data["note"]
+            )
         if person.user != data.get("user"):
-            services.link_person(person, actor=actor, user=data.get("user"))  # type: ignore[arg-type]
+            services.link_person(person, actor=actor, user=data.get("user"))
         obj.pk = person.pk
 
     def delete_model(self, request: HttpRequest, obj: Person) -> None:
-        services.delete_person(obj, actor=request.user)  # type: ignore[arg-type]
+        services.delete_person(obj, actor=acting_user(request))
 
 
 @admin.register(AccessGrant, site=admin_site)
 class AccessGrantAdmin(ServiceModelAdmin):
     list_display = ("user", "court", "allow_write", "reason", "valid_from", "valid_until", "revoked_at")
-    list_filter = ("court", "allow_write")
+    list_filter = (ScopedCourtFilter, "allow_write")
     fields = ("user", "court", "allow_write", "reason", "valid_from", "valid_until")
     actions = ["revoke_selected"]
 
@@ -301,13 +343,15 @@ class AccessGrantAdmin(ServiceModelAdmin):
             kwargs["queryset"] = administrable_courts(request)
         elif db_field.name == "user":
             # Cross-city grants are made by an administrator who sees both courts (or a superuser).
-            kwargs["queryset"] = User.objects.visible_to(request.user).filter(is_active=True).select_related("court")
+            kwargs["queryset"] = (
+                User.objects.visible_to(request.user).filter(is_active=True).select_related("court")
+            )
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
-    def save_model(self, request: HttpRequest, obj: AccessGrant, form: forms.ModelForm, change: bool) -> None:  # type: ignore[type-arg]
+    def save_model(self, request: HttpRequest, obj: AccessGrant, form: forms.ModelForm, change: bool) -> None:
         data = form.cleaned_data
         grant = services.create_grant(
-            actor=request.user,  # type: ignore[arg-type]
+            actor=acting_user(request),
             user=data["user"],
             court=data["court"],
             reason=data["reason"],
@@ -322,7 +366,7 @@ class AccessGrantAdmin(ServiceModelAdmin):
         done = 0
         for grant in queryset.filter(revoked_at__isnull=True):
             try:
-                services.revoke_grant(grant, actor=request.user)  # type: ignore[arg-type]
+                services.revoke_grant(grant, actor=acting_user(request))
                 done += 1
             except ServiceError as exc:
                 messages.error(request, exc.message)

@@ -7,6 +7,10 @@ from django import forms
 from .models import Court, User
 
 
+def user_label(user: User) -> str:
+    return f"{user.display_name}（{user.username}）"
+
+
 class DesignateContactForm(forms.Form):
     contact = forms.ModelChoiceField(queryset=User.objects.none(), label="联络专人", required=False)
     deputy = forms.ModelChoiceField(queryset=User.objects.none(), label="联络专人（副）", required=False)
@@ -15,7 +19,8 @@ class DesignateContactForm(forms.Form):
     def __init__(self, court: Court, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         users = User.objects.filter(court=court, is_active=True).order_by("username")
-        self.fields["contact"].queryset = users
-        self.fields["deputy"].queryset = users
-        self.fields["contact"].label_from_instance = lambda u: f"{u.display_name}（{u.username}）"
-        self.fields["deputy"].label_from_instance = lambda u: f"{u.display_name}（{u.username}）"
+        for name in ("contact", "deputy"):
+            field = self.fields[name]
+            assert isinstance(field, forms.ModelChoiceField)
+            field.queryset = users
+            field.label_from_instance = user_label  # type: ignore[method-assign,assignment]

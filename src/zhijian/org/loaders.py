@@ -86,8 +86,12 @@ def load_demo_users() -> list[tuple[str, str, str, str]]:
         ensure(username, name, title, city, list(roles))
     for code, (prefix, place) in BASIC_PREFIX.items():
         court = Court.objects.get(code=code)
-        contact = ensure(f"{prefix}.contact", f"{place}{SURNAMES['contact']}", "执行局内勤", court, [Role.CONTACT])
-        ensure(f"{prefix}.director", f"{place}{SURNAMES['director']}", "执行局局长", court, [Role.BASIC_DIRECTOR])
+        contact = ensure(
+            f"{prefix}.contact", f"{place}{SURNAMES['contact']}", "执行局内勤", court, [Role.CONTACT]
+        )
+        ensure(
+            f"{prefix}.director", f"{place}{SURNAMES['director']}", "执行局局长", court, [Role.BASIC_DIRECTOR]
+        )
         ensure(f"{prefix}.handler", f"{place}{SURNAMES['handler']}", "执行法官", court, [Role.HANDLER])
         if code not in UNDESIGNATED_IN_DEMO and court.contact_id is None:
             services.set_designated_contact(court, actor=None, contact=contact, reason="演示数据")

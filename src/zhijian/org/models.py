@@ -5,6 +5,7 @@ Court scoping is decided in ``scoping.py`` from these rows; nothing else may dec
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING
 
 from django.contrib.auth.models import AbstractUser, UserManager
@@ -45,7 +46,12 @@ class Court(models.Model):
     level = models.ForeignKey(CourtLevel, on_delete=models.PROTECT, verbose_name="层级")
     division_code = models.CharField("行政区划代码", max_length=6, blank=True)
     parent = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children", verbose_name="上级法院"
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name="上级法院",
     )
     supervisor = models.ForeignKey(
         "self",
@@ -108,7 +114,7 @@ class User(AbstractUser):
     title = models.CharField("职务", max_length=50, blank=True)
     is_demo = models.BooleanField("演示账号", default=False)
 
-    objects = ScopedUserManager()
+    objects = ScopedUserManager()  # type: ignore[misc]
 
     class Meta:
         ordering = ["court__sort_order", "username"]
@@ -130,7 +136,9 @@ class User(AbstractUser):
         """The user's roles, cached on the instance for the request."""
         cached: frozenset[str] | None = getattr(self, "_role_codes", None)
         if cached is None:
-            cached = frozenset(self.role_assignments.values_list("role", flat=True)) if self.pk else frozenset()
+            cached = (
+                frozenset(self.role_assignments.values_list("role", flat=True)) if self.pk else frozenset()
+            )
             self._role_codes = cached
         return cached
 
@@ -215,7 +223,7 @@ class AccessGrant(models.Model):
     def __str__(self) -> str:
         return f"{self.user} → {self.court.short_name}"
 
-    def is_current(self, at: timezone.datetime | None = None) -> bool:
+    def is_current(self, at: dt.datetime | None = None) -> bool:
         at = at or timezone.now()
         return self.revoked_at is None and self.valid_from <= at < self.valid_until
 

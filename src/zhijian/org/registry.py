@@ -86,3 +86,8 @@ def search_org(user: Any, query: str) -> Iterator[SearchHit]:
             found.get_absolute_url(),
             subtitle=f"{found.court.short_name if found.court else ''} · {found.username}",
         )
+
+
+register_nav(
+    NavItem("系统管理", "后台管理", "admin:index", icon="gear", roles=frozenset({Role.ADMIN}), order=950)
+)

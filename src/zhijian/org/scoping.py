@@ -15,8 +15,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from django.utils import timezone
-
 from .choices import READ_ONLY_ROLES, SUPERVISING_ROLES
 
 if TYPE_CHECKING:
@@ -62,7 +60,7 @@ def _all_court_ids() -> set[int]:
 def visible_court_ids(user: User | AnonymousUser) -> frozenset[int]:
     if not user.is_authenticated or not user.is_active:
         return frozenset()
-    cached: frozenset[int] | None = getattr(user, "_visible_court_ids", None)
+    cached: frozenset[int] | None = user.__dict__.get("_visible_court_ids")
     if cached is not None:
         return cached
     ids: set[int]
@@ -77,14 +75,14 @@ def visible_court_ids(user: User | AnonymousUser) -> frozenset[int]:
                 ids.add(user.court_id)
         ids |= _grant_court_ids(user, write=False)
     result = frozenset(ids)
-    user._visible_court_ids = result  # type: ignore[union-attr]
+    user.__dict__["_visible_court_ids"] = result
     return result
 
 
 def writable_court_ids(user: User | AnonymousUser) -> frozenset[int]:
     if not user.is_authenticated or not user.is_active:
         return frozenset()
-    cached: frozenset[int] | None = getattr(user, "_writable_court_ids", None)
+    cached: frozenset[int] | None = user.__dict__.get("_writable_court_ids")
     if cached is not None:
         return cached
     ids: set[int]
@@ -101,7 +99,7 @@ def writable_court_ids(user: User | AnonymousUser) -> frozenset[int]:
         if acting_roles:
             ids |= _grant_court_ids(user, write=True)
     result = frozenset(ids)
-    user._writable_court_ids = result  # type: ignore[union-attr]
+    user.__dict__["_writable_court_ids"] = result
     return result
 
 
@@ -111,7 +109,3 @@ def is_read_only(user: User | AnonymousUser) -> bool:
     if user.is_superuser:
         return False
     return not (user.role_codes - READ_ONLY_ROLES)
-
-
-def now() -> timezone.datetime:
-    return timezone.now()

@@ -34,7 +34,17 @@ COURT_FIELDS = (
     "is_active",
     "sort_order",
 )
-USER_FIELDS = ("username", "full_name", "court", "phone", "title", "email", "is_active", "is_staff", "is_demo")
+USER_FIELDS = (
+    "username",
+    "full_name",
+    "court",
+    "phone",
+    "title",
+    "email",
+    "is_active",
+    "is_staff",
+    "is_demo",
+)
 
 
 # --- permission predicates --------------------------------------------------------------------
@@ -84,7 +94,7 @@ def create_court(*, actor: User | None, **fields: Any) -> Court:
         try:
             court.full_clean()
         except ValidationError as exc:
-            raise ServiceError("；".join(m for ms in exc.message_dict.values() for m in ms)) from exc
+            raise ServiceError("".join(m for ms in exc.message_dict.values() for m in ms)) from exc
         court.save()
         record("org.court.create", actor=actor, target=court, after=snapshot(court, COURT_FIELDS))
     return court
@@ -106,7 +116,7 @@ def update_court(court: Court, *, actor: User | None, reason: str = "", **change
         try:
             court.full_clean()
         except ValidationError as exc:
-            raise ServiceError("；".join(m for ms in exc.message_dict.values() for m in ms)) from exc
+            raise ServiceError("".join(m for ms in exc.message_dict.values() for m in ms)) from exc
         _validate_court_links(court)
         after = snapshot(court, COURT_FIELDS)
         if after == before:
@@ -205,7 +215,7 @@ def create_user(
                 try:
                     validate_password(password, user)
                 except ValidationError as exc:
-                    raise ServiceError("；".join(exc.messages), field="password") from exc
+                    raise ServiceError("".join(exc.messages), field="password") from exc
             user.set_password(password)
         else:
             user.set_unusable_password()
@@ -232,11 +242,18 @@ def update_user(
             setattr(user, name, value)
         if roles is not None:
             role_set = _clean_roles(roles)
-            if actor is not None and actor.pk == user.pk and Role.ADMIN not in role_set and not actor.is_superuser:
+            if (
+                actor is not None
+                and actor.pk == user.pk
+                and Role.ADMIN not in role_set
+                and not actor.is_superuser
+            ):
                 raise ServiceError("不能取消自己的系统管理员角色。")
             RoleAssignment.objects.filter(user=user).exclude(role__in=role_set).delete()
             existing = set(RoleAssignment.objects.filter(user=user).values_list("role", flat=True))
-            RoleAssignment.objects.bulk_create(RoleAssignment(user=user, role=r) for r in sorted(role_set - existing))
+            RoleAssignment.objects.bulk_create(
+                RoleAssignment(user=user, role=r) for r in sorted(role_set - existing)
+            )
             user.is_staff = Role.ADMIN in role_set or user.is_superuser
         user.save()
         user.forget_cached_scope()
@@ -253,7 +270,7 @@ def set_user_password(user: User, *, actor: User | None, password: str, reason: 
     try:
         validate_password(password, user)
     except ValidationError as exc:
-        raise ServiceError("；".join(exc.messages), field="password") from exc
+        raise ServiceError("".join(exc.messages), field="password") from exc
     with transaction.atomic():
         user.set_password(password)
         user.save(update_fields=["password"])
@@ -286,7 +303,9 @@ def create_person(*, actor: User | None, court: Court, name: str, note: str = ""
         raise ServiceError("姓名不能为空。", field="name")
     with transaction.atomic():
         person = Person.objects.create(court=court, name=name, note=note)
-        record("org.person.create", actor=actor, target=person, after=snapshot(person, ("court", "name", "note")))
+        record(
+            "org.person.create", actor=actor, target=person, after=snapshot(person, ("court", "name", "note"))
+        )
     return person
 
 
@@ -332,7 +351,12 @@ def update_person(person: Person, *, actor: User | None, reason: str = "", **cha
 def delete_person(person: Person, *, actor: User | None) -> None:
     _require(can_administer(actor, person.court))
     with transaction.atomic():
-        record("org.person.delete", actor=actor, target=person, before=snapshot(person, ("court", "name", "user")))
+        record(
+            "org.person.delete",
+            actor=actor,
+            target=person,
+            before=snapshot(person, ("court", "name", "user")),
+        )
         person.delete()
 
 
@@ -369,7 +393,9 @@ def create_grant(
             allow_write=allow_write,
             granted_by=actor,
         )
-        record("org.grant.create", actor=actor, target=grant, court=court, after=snapshot(grant, GRANT_FIELDS))
+        record(
+            "org.grant.create", actor=actor, target=grant, court=court, after=snapshot(grant, GRANT_FIELDS)
+        )
     user.forget_cached_scope()
     return grant
 
@@ -377,7 +403,9 @@ def create_grant(
 def revoke_grant(grant: AccessGrant, *, actor: User | None, reason: str = "") -> AccessGrant:
     _require(can_administer(actor, grant.court))
     with transaction.atomic():
-        updated = AccessGrant.objects.filter(pk=grant.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+        updated = AccessGrant.objects.filter(pk=grant.pk, revoked_at__isnull=True).update(
+            revoked_at=timezone.now()
+        )
         if updated != 1:
             raise ServiceError("该授权已被撤销。")
         grant.refresh_from_db()

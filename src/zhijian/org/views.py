@@ -7,7 +7,7 @@ from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from zhijian.core.access import view_access
+from zhijian.core.access import acting_user, view_access
 from zhijian.core.exceptions import ServiceError
 
 from . import services
@@ -31,7 +31,7 @@ def court_list(request: HttpRequest) -> HttpResponse:
 def court_detail(request: HttpRequest, pk: int) -> HttpResponse:
     court = access_court(request.user, pk)
     users = User.objects.visible_to(request.user).filter(court=court).prefetch_related("role_assignments")
-    can_designate = court.is_basic and services.can_designate_contact(request.user, court)  # type: ignore[arg-type]
+    can_designate = court.is_basic and services.can_designate_contact(acting_user(request), court)
     supervised = Court.objects.visible_to(request.user).filter(supervisor=court)
     return render(
         request,
@@ -43,7 +43,7 @@ def court_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @view_access(obj="court", write=True, roles={Role.BASIC_DIRECTOR, Role.ADMIN})
 def court_designate_contact(request: HttpRequest, pk: int) -> HttpResponse:
     court = access_court(request.user, pk, write=True)
-    if not services.can_designate_contact(request.user, court):  # type: ignore[arg-type]
+    if not services.can_designate_contact(acting_user(request), court):
         raise PermissionDenied("只有本院执行局长或系统管理员可以指定联络专人。")
     initial = {"contact": court.contact_id, "deputy": court.deputy_contact_id}
     form = DesignateContactForm(court, request.POST or None, initial=initial)
@@ -51,7 +51,7 @@ def court_designate_contact(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.set_designated_contact(
                 court,
-                actor=request.user,  # type: ignore[arg-type]
+                actor=acting_user(request),
                 contact=form.cleaned_data["contact"],
                 deputy=form.cleaned_data["deputy"],
                 reason=form.cleaned_data["reason"],

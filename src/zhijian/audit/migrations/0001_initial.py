@@ -4,53 +4,66 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='AuditChainHead',
+            name="AuditChainHead",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('seq', models.BigIntegerField(default=0, verbose_name='最新序号')),
-                ('hash', models.CharField(max_length=64, verbose_name='最新哈希')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("seq", models.BigIntegerField(default=0, verbose_name="最新序号")),
+                ("hash", models.CharField(max_length=64, verbose_name="最新哈希")),
             ],
             options={
-                'verbose_name': '审计链头',
-                'verbose_name_plural': '审计链头',
+                "verbose_name": "审计链头",
+                "verbose_name_plural": "审计链头",
             },
         ),
         migrations.CreateModel(
-            name='AuditEvent',
+            name="AuditEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('seq', models.BigIntegerField(unique=True, verbose_name='序号')),
-                ('created_at', models.DateTimeField(verbose_name='时间')),
-                ('actor_id', models.BigIntegerField(blank=True, null=True, verbose_name='用户ID')),
-                ('actor_username', models.CharField(blank=True, max_length=150, verbose_name='用户名')),
-                ('actor_name', models.CharField(max_length=100, verbose_name='操作人')),
-                ('court_id', models.BigIntegerField(blank=True, null=True, verbose_name='法院ID')),
-                ('court_name', models.CharField(blank=True, max_length=100, verbose_name='法院')),
-                ('action', models.CharField(max_length=80, verbose_name='操作')),
-                ('target_type', models.CharField(blank=True, max_length=80, verbose_name='对象类型')),
-                ('target_id', models.CharField(blank=True, max_length=64, verbose_name='对象ID')),
-                ('target_repr', models.CharField(blank=True, max_length=300, verbose_name='对象')),
-                ('before', models.JSONField(blank=True, null=True, verbose_name='变更前')),
-                ('after', models.JSONField(blank=True, null=True, verbose_name='变更后')),
-                ('reason', models.TextField(blank=True, verbose_name='事由')),
-                ('request_id', models.CharField(blank=True, max_length=64, verbose_name='请求ID')),
-                ('client_ip', models.CharField(blank=True, max_length=64, verbose_name='客户端IP')),
-                ('prev_hash', models.CharField(max_length=64, verbose_name='前一事件哈希')),
-                ('hash', models.CharField(max_length=64, verbose_name='哈希')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("seq", models.BigIntegerField(unique=True, verbose_name="序号")),
+                ("created_at", models.DateTimeField(verbose_name="时间")),
+                ("actor_id", models.BigIntegerField(blank=True, null=True, verbose_name="用户ID")),
+                ("actor_username", models.CharField(blank=True, max_length=150, verbose_name="用户名")),
+                ("actor_name", models.CharField(max_length=100, verbose_name="操作人")),
+                ("court_id", models.BigIntegerField(blank=True, null=True, verbose_name="法院ID")),
+                ("court_name", models.CharField(blank=True, max_length=100, verbose_name="法院")),
+                ("action", models.CharField(max_length=80, verbose_name="操作")),
+                ("target_type", models.CharField(blank=True, max_length=80, verbose_name="对象类型")),
+                ("target_id", models.CharField(blank=True, max_length=64, verbose_name="对象ID")),
+                ("target_repr", models.CharField(blank=True, max_length=300, verbose_name="对象")),
+                ("before", models.JSONField(blank=True, null=True, verbose_name="变更前")),
+                ("after", models.JSONField(blank=True, null=True, verbose_name="变更后")),
+                ("reason", models.TextField(blank=True, verbose_name="事由")),
+                ("request_id", models.CharField(blank=True, max_length=64, verbose_name="请求ID")),
+                ("client_ip", models.CharField(blank=True, max_length=64, verbose_name="客户端IP")),
+                ("prev_hash", models.CharField(max_length=64, verbose_name="前一事件哈希")),
+                ("hash", models.CharField(max_length=64, verbose_name="哈希")),
             ],
             options={
-                'verbose_name': '审计事件',
-                'verbose_name_plural': '审计事件',
-                'ordering': ['-seq'],
-                'indexes': [models.Index(fields=['court_id', '-seq'], name='audit_court_seq'), models.Index(fields=['actor_id', '-seq'], name='audit_actor_seq'), models.Index(fields=['action', '-seq'], name='audit_action_seq'), models.Index(fields=['created_at'], name='audit_created')],
+                "verbose_name": "审计事件",
+                "verbose_name_plural": "审计事件",
+                "ordering": ["-seq"],
+                "indexes": [
+                    models.Index(fields=["court_id", "-seq"], name="audit_court_seq"),
+                    models.Index(fields=["actor_id", "-seq"], name="audit_actor_seq"),
+                    models.Index(fields=["action", "-seq"], name="audit_action_seq"),
+                    models.Index(fields=["created_at"], name="audit_created"),
+                ],
             },
         ),
     ]

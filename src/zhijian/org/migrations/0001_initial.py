@@ -3,139 +3,353 @@
 import django.contrib.auth.validators
 import django.db.models.deletion
 import django.utils.timezone
-import zhijian.org.models
 from django.conf import settings
 from django.db import migrations, models
 
+import zhijian.org.models
+
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('auth', '0012_alter_user_first_name_max_length'),
+        ("auth", "0012_alter_user_first_name_max_length"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='CourtLevel',
+            name="CourtLevel",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(max_length=30, unique=True, verbose_name='代码')),
-                ('name', models.CharField(max_length=30, verbose_name='名称')),
-                ('rank', models.PositiveSmallIntegerField(help_text='数字越小层级越高', verbose_name='层级序号')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.SlugField(max_length=30, unique=True, verbose_name="代码")),
+                ("name", models.CharField(max_length=30, verbose_name="名称")),
+                (
+                    "rank",
+                    models.PositiveSmallIntegerField(help_text="数字越小层级越高", verbose_name="层级序号"),
+                ),
             ],
             options={
-                'verbose_name': '法院层级',
-                'verbose_name_plural': '法院层级',
-                'ordering': ['rank'],
+                "verbose_name": "法院层级",
+                "verbose_name_plural": "法院层级",
+                "ordering": ["rank"],
             },
         ),
         migrations.CreateModel(
-            name='User',
+            name="User",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('password', models.CharField(max_length=128, verbose_name='password')),
-                ('last_login', models.DateTimeField(blank=True, null=True, verbose_name='last login')),
-                ('is_superuser', models.BooleanField(default=False, help_text='Designates that this user has all permissions without explicitly assigning them.', verbose_name='superuser status')),
-                ('username', models.CharField(error_messages={'unique': 'A user with that username already exists.'}, help_text='Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only.', max_length=150, unique=True, validators=[django.contrib.auth.validators.UnicodeUsernameValidator()], verbose_name='username')),
-                ('first_name', models.CharField(blank=True, max_length=150, verbose_name='first name')),
-                ('last_name', models.CharField(blank=True, max_length=150, verbose_name='last name')),
-                ('email', models.EmailField(blank=True, max_length=254, verbose_name='email address')),
-                ('is_staff', models.BooleanField(default=False, help_text='Designates whether the user can log into this admin site.', verbose_name='staff status')),
-                ('is_active', models.BooleanField(default=True, help_text='Designates whether this user should be treated as active. Unselect this instead of deleting accounts.', verbose_name='active')),
-                ('date_joined', models.DateTimeField(default=django.utils.timezone.now, verbose_name='date joined')),
-                ('full_name', models.CharField(max_length=50, verbose_name='姓名')),
-                ('phone', models.CharField(blank=True, max_length=30, verbose_name='电话')),
-                ('title', models.CharField(blank=True, max_length=50, verbose_name='职务')),
-                ('is_demo', models.BooleanField(default=False, verbose_name='演示账号')),
-                ('groups', models.ManyToManyField(blank=True, help_text='The groups this user belongs to. A user will get all permissions granted to each of their groups.', related_name='user_set', related_query_name='user', to='auth.group', verbose_name='groups')),
-                ('user_permissions', models.ManyToManyField(blank=True, help_text='Specific permissions for this user.', related_name='user_set', related_query_name='user', to='auth.permission', verbose_name='user permissions')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("password", models.CharField(max_length=128, verbose_name="password")),
+                ("last_login", models.DateTimeField(blank=True, null=True, verbose_name="last login")),
+                (
+                    "is_superuser",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Designates that this user has all permissions without explicitly assigning them.",
+                        verbose_name="superuser status",
+                    ),
+                ),
+                (
+                    "username",
+                    models.CharField(
+                        error_messages={"unique": "A user with that username already exists."},
+                        help_text="Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only.",
+                        max_length=150,
+                        unique=True,
+                        validators=[django.contrib.auth.validators.UnicodeUsernameValidator()],
+                        verbose_name="username",
+                    ),
+                ),
+                ("first_name", models.CharField(blank=True, max_length=150, verbose_name="first name")),
+                ("last_name", models.CharField(blank=True, max_length=150, verbose_name="last name")),
+                ("email", models.EmailField(blank=True, max_length=254, verbose_name="email address")),
+                (
+                    "is_staff",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Designates whether the user can log into this admin site.",
+                        verbose_name="staff status",
+                    ),
+                ),
+                (
+                    "is_active",
+                    models.BooleanField(
+                        default=True,
+                        help_text="Designates whether this user should be treated as active. Unselect this instead of deleting accounts.",
+                        verbose_name="active",
+                    ),
+                ),
+                (
+                    "date_joined",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="date joined"),
+                ),
+                ("full_name", models.CharField(max_length=50, verbose_name="姓名")),
+                ("phone", models.CharField(blank=True, max_length=30, verbose_name="电话")),
+                ("title", models.CharField(blank=True, max_length=50, verbose_name="职务")),
+                ("is_demo", models.BooleanField(default=False, verbose_name="演示账号")),
+                (
+                    "groups",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="The groups this user belongs to. A user will get all permissions granted to each of their groups.",
+                        related_name="user_set",
+                        related_query_name="user",
+                        to="auth.group",
+                        verbose_name="groups",
+                    ),
+                ),
+                (
+                    "user_permissions",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="Specific permissions for this user.",
+                        related_name="user_set",
+                        related_query_name="user",
+                        to="auth.permission",
+                        verbose_name="user permissions",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '用户',
-                'verbose_name_plural': '用户',
-                'ordering': ['court__sort_order', 'username'],
+                "verbose_name": "用户",
+                "verbose_name_plural": "用户",
+                "ordering": ["court__sort_order", "username"],
             },
             managers=[
-                ('objects', zhijian.org.models.ScopedUserManager()),
+                ("objects", zhijian.org.models.ScopedUserManager()),
             ],
         ),
         migrations.CreateModel(
-            name='Court',
+            name="Court",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=20, unique=True, verbose_name='法院代字')),
-                ('name', models.CharField(max_length=100, unique=True, verbose_name='全称')),
-                ('short_name', models.CharField(max_length=30, verbose_name='简称')),
-                ('division_code', models.CharField(blank=True, max_length=6, verbose_name='行政区划代码')),
-                ('is_active', models.BooleanField(default=True, verbose_name='启用')),
-                ('sort_order', models.PositiveIntegerField(default=0, verbose_name='排序')),
-                ('contact', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='contact_for', to=settings.AUTH_USER_MODEL, verbose_name='执行监督联络专人')),
-                ('deputy_contact', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='deputy_contact_for', to=settings.AUTH_USER_MODEL, verbose_name='联络专人（副）')),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='org.court', verbose_name='上级法院')),
-                ('supervisor', models.ForeignKey(blank=True, help_text='对本院执行工作实行监督的法院', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='supervised', to='org.court', verbose_name='监督法院')),
-                ('level', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='org.courtlevel', verbose_name='层级')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=20, unique=True, verbose_name="法院代字")),
+                ("name", models.CharField(max_length=100, unique=True, verbose_name="全称")),
+                ("short_name", models.CharField(max_length=30, verbose_name="简称")),
+                ("division_code", models.CharField(blank=True, max_length=6, verbose_name="行政区划代码")),
+                ("is_active", models.BooleanField(default=True, verbose_name="启用")),
+                ("sort_order", models.PositiveIntegerField(default=0, verbose_name="排序")),
+                (
+                    "contact",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="contact_for",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="执行监督联络专人",
+                    ),
+                ),
+                (
+                    "deputy_contact",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="deputy_contact_for",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="联络专人（副）",
+                    ),
+                ),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="children",
+                        to="org.court",
+                        verbose_name="上级法院",
+                    ),
+                ),
+                (
+                    "supervisor",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="对本院执行工作实行监督的法院",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="supervised",
+                        to="org.court",
+                        verbose_name="监督法院",
+                    ),
+                ),
+                (
+                    "level",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, to="org.courtlevel", verbose_name="层级"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '法院',
-                'verbose_name_plural': '法院',
-                'ordering': ['sort_order', 'code'],
+                "verbose_name": "法院",
+                "verbose_name_plural": "法院",
+                "ordering": ["sort_order", "code"],
             },
         ),
         migrations.AddField(
-            model_name='user',
-            name='court',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='users', to='org.court', verbose_name='所属法院'),
+            model_name="user",
+            name="court",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="users",
+                to="org.court",
+                verbose_name="所属法院",
+            ),
         ),
         migrations.CreateModel(
-            name='AccessGrant',
+            name="AccessGrant",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('allow_write', models.BooleanField(default=False, verbose_name='允许办理（写）')),
-                ('reason', models.CharField(max_length=200, verbose_name='授权事由')),
-                ('valid_from', models.DateTimeField(default=django.utils.timezone.now, verbose_name='生效时间')),
-                ('valid_until', models.DateTimeField(verbose_name='失效时间')),
-                ('revoked_at', models.DateTimeField(blank=True, null=True, verbose_name='撤销时间')),
-                ('granted_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='grants_given', to=settings.AUTH_USER_MODEL, verbose_name='授权人')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='grants', to=settings.AUTH_USER_MODEL, verbose_name='用户')),
-                ('court', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='grants', to='org.court', verbose_name='授权法院')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("allow_write", models.BooleanField(default=False, verbose_name="允许办理（写）")),
+                ("reason", models.CharField(max_length=200, verbose_name="授权事由")),
+                (
+                    "valid_from",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="生效时间"),
+                ),
+                ("valid_until", models.DateTimeField(verbose_name="失效时间")),
+                ("revoked_at", models.DateTimeField(blank=True, null=True, verbose_name="撤销时间")),
+                (
+                    "granted_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="grants_given",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="授权人",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="grants",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="用户",
+                    ),
+                ),
+                (
+                    "court",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="grants",
+                        to="org.court",
+                        verbose_name="授权法院",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '临时授权',
-                'verbose_name_plural': '临时授权',
-                'ordering': ['-valid_from'],
-                'indexes': [models.Index(fields=['user', 'valid_until'], name='org_grant_user_until')],
+                "verbose_name": "临时授权",
+                "verbose_name_plural": "临时授权",
+                "ordering": ["-valid_from"],
+                "indexes": [models.Index(fields=["user", "valid_until"], name="org_grant_user_until")],
             },
         ),
         migrations.CreateModel(
-            name='Person',
+            name="Person",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=50, verbose_name='姓名')),
-                ('note', models.CharField(blank=True, max_length=200, verbose_name='备注')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='创建时间')),
-                ('court', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='persons', to='org.court', verbose_name='法院')),
-                ('user', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='person', to=settings.AUTH_USER_MODEL, verbose_name='登录账号')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=50, verbose_name="姓名")),
+                ("note", models.CharField(blank=True, max_length=200, verbose_name="备注")),
+                (
+                    "created_at",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="创建时间"),
+                ),
+                (
+                    "court",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="persons",
+                        to="org.court",
+                        verbose_name="法院",
+                    ),
+                ),
+                (
+                    "user",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="person",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="登录账号",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '人员（案件数据）',
-                'verbose_name_plural': '人员（案件数据）',
-                'ordering': ['court__sort_order', 'name'],
-                'indexes': [models.Index(fields=['court', 'name'], name='org_person_court_name')],
+                "verbose_name": "人员（案件数据）",
+                "verbose_name_plural": "人员（案件数据）",
+                "ordering": ["court__sort_order", "name"],
+                "indexes": [models.Index(fields=["court", "name"], name="org_person_court_name")],
             },
         ),
         migrations.CreateModel(
-            name='RoleAssignment',
+            name="RoleAssignment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('officer', '监督员'), ('director', '局长'), ('evaluator', '评查员'), ('contact', '执行监督联络专人（第四条）'), ('basic_director', '基层执行局长'), ('handler', '案件承办人'), ('leader', '院领导（查阅）'), ('admin', '系统管理员')], max_length=30, verbose_name='角色')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='role_assignments', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("officer", "监督员"),
+                            ("director", "局长"),
+                            ("evaluator", "评查员"),
+                            ("contact", "执行监督联络专人（第四条）"),
+                            ("basic_director", "基层执行局长"),
+                            ("handler", "案件承办人"),
+                            ("leader", "院领导（查阅）"),
+                            ("admin", "系统管理员"),
+                        ],
+                        max_length=30,
+                        verbose_name="角色",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="role_assignments",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '角色',
-                'verbose_name_plural': '角色',
-                'constraints': [models.UniqueConstraint(fields=('user', 'role'), name='org_role_unique_per_user')],
+                "verbose_name": "角色",
+                "verbose_name_plural": "角色",
+                "constraints": [
+                    models.UniqueConstraint(fields=("user", "role"), name="org_role_unique_per_user")
+                ],
             },
         ),
     ]

@@ -9,7 +9,9 @@ from zhijian.org.loaders import load_default_courts
 
 
 class Command(BaseCommand):
-    help = "载入默认法院（吉林高院、白山中院及六个基层法院），可重复执行（load the default courts, idempotent）"
+    help = (
+        "载入默认法院（吉林高院、白山中院及六个基层法院），可重复执行（load the default courts, idempotent）"
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--json", action="store_true", help="只输出一个 JSON 对象")
