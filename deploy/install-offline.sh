@@ -47,12 +47,17 @@ cat <<NEXT
 
 下一步：
 1. 设置环境变量（建议写入 systemd 服务的 EnvironmentFile，例如 /etc/zhijian.env）：
-   export DATABASE_URL=postgres://zhijian@127.0.0.1:5432/zhijian    # 不设置则使用数据目录下的 SQLite 文件
-   export ZHIJIAN_SECRET_KEY='……'                                   # 随机长字符串，可用：$python -c 'import secrets; print(secrets.token_urlsafe(50))'
-   export ZHIJIAN_DATA_DIR=/var/lib/zhijian                          # 数据目录（审计检查点文件等），不要放在虚拟环境里
-   export ZHIJIAN_STATIC_ROOT="$here/static"                         # 离线包中已收集好的静态文件
-   export ZHIJIAN_ALLOWED_HOSTS=执监访问地址（域名或 IP，逗号分隔）
-   经反向代理（nginx）访问时还需设置 ZHIJIAN_TRUSTED_PROXIES 和 ZHIJIAN_SECURE_COOKIES，详见 README.md。
+   # 数据库；不设置则使用数据目录下的 SQLite 文件
+   export DATABASE_URL=postgres://zhijian@127.0.0.1:5432/zhijian
+   # 随机长字符串，可用 $python -c 'import secrets; print(secrets.token_urlsafe(50))' 生成
+   export ZHIJIAN_SECRET_KEY='……'
+   # 数据目录（审计检查点文件等），不要放在虚拟环境里
+   export ZHIJIAN_DATA_DIR=/var/lib/zhijian
+   # 离线包中已收集好的静态文件
+   export ZHIJIAN_STATIC_ROOT="$here/static"
+   # 用户访问本系统使用的域名或 IP，逗号分隔
+   export ZHIJIAN_ALLOWED_HOSTS=zhijian.example.cn
+   经反向代理（nginx）访问时还需设置 ZHIJIAN_TRUSTED_PROXIES 和 ZHIJIAN_SECURE_COOKIES，详见源代码中的 README.md（配置、生产部署）。
 
 2. 建库并初始化：
    $venv/bin/zhijian migrate

@@ -150,3 +150,13 @@ def test_cli_overview_is_chinese(capsys: Any) -> None:
     main(["zhijian"])
     out = capsys.readouterr().out
     assert "verify-audit" in out and "演示数据" in out
+
+
+def test_server_error_page_is_chinese_and_needs_no_database(rf: Any) -> None:
+    from zhijian.core.views import server_error
+
+    request = rf.get("/")
+    request.request_id = "abc123"
+    response = server_error(request)
+    html = response.content.decode()
+    assert response.status_code == 500 and "系统错误" in html and "abc123" in html

@@ -14,7 +14,8 @@ AUDIT_CHECKPOINT_FILE = Path(tempfile.mkdtemp(prefix="zhijian-audit-")) / "check
 
 # SQLite tests run on a file, not in memory, so that WAL, IMMEDIATE transactions, the busy
 # timeout and concurrent writers behave as in production (xdist adds a per-worker suffix).
-from .settings import DATABASES  # noqa: E402
+# The file lives in this checkout's data folder, so two checkouts on one machine never share it.
+from .settings import DATA_DIR, DATABASES  # noqa: E402
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    DATABASES["default"]["TEST"] = {"NAME": str(Path(tempfile.gettempdir()) / "zhijian-test.sqlite3")}
+    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}

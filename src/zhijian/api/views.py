@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework import viewsets
 from rest_framework.decorators import api_view, permission_classes
@@ -44,6 +45,7 @@ class UserViewSet(viewsets.ReadOnlyModelViewSet[User]):
         )
 
 
+@extend_schema(responses=UserSerializer, summary="当前用户（含可见与可写法院）")
 @api_view(["GET"])
 @permission_classes([DeclaredAccess])
 def me(request: Request) -> Response:

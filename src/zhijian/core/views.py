@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 
 from .access import view_access
 from .registry import home_items, search
@@ -30,7 +31,12 @@ def healthz(request: HttpRequest) -> HttpResponse:
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
-    return render(request, "core/csrf.html", status=403)
+    message = (
+        "为保护您的账号，系统拒绝了这次提交（安全校验未通过），数据没有被修改。"
+        "常见原因：页面打开时间过长、登录已超时，或在另一个窗口中退出了登录。请返回上一页，刷新后重新提交。"
+    )
+    context = {"code": 403, "title": "页面已过期或请求无效", "message": message}
+    return render(request, "core/csrf.html", context, status=403)
 
 
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
