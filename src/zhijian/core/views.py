@@ -60,13 +60,6 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
-    return render(
-        request,
-        "core/error.html",
-        {
-            "code": 500,
-            "title": "系统错误",
-            "message": "系统发生错误，操作未完成。请稍后重试或联系系统管理员。",
-        },
-        status=500,
-    )
+    """Rendered without context processors: the database may be the thing that failed."""
+    html = render_to_string("core/500.html", {"request_id": getattr(request, "request_id", "")})
+    return HttpResponse(html, status=500)
