@@ -113,15 +113,3 @@ def build_world() -> World:
 @pytest.fixture
 def world(db: Any) -> World:
     return build_world()
-
-
-@pytest.fixture
-def login(client: Any) -> Any:
-    """Log a persona in through the real login form (axes needs the request)."""
-
-    def do_login(user: Any, password: str = PASSWORD, *, c: Any = None) -> Any:
-        c = c or client
-        c.force_login(user)
-        return c
-
-    return do_login

@@ -131,7 +131,7 @@ def test_removed_newest_events_are_detected_through_the_head_row(world: Any) -> 
     newest = AuditEvent.objects.order_by("-seq").first()
     assert newest is not None
     AuditEvent.objects.filter(pk=newest.pk).delete()
-    result = verify(Path("/nonexistent/checkpoints.log"))
+    result = verify_chain(None)
     assert not result.ok and result.first_bad_seq == newest.seq
 
 
@@ -141,7 +141,7 @@ def test_truncation_with_a_forged_head_is_caught_by_the_checkpoint_file(world: A
     keep = AuditEvent.objects.order_by("seq")[3]
     AuditEvent.objects.filter(seq__gt=keep.seq).delete()
     AuditChainHead.objects.filter(pk=1).update(seq=keep.seq, hash=keep.hash)
-    assert verify(Path("/nonexistent/checkpoints.log")).ok  # invisible inside the database alone
+    assert verify_chain(None).ok  # invisible inside the database alone
     result = verify()
     assert not result.ok and result.first_bad_seq == keep.seq + 1
 
@@ -170,7 +170,7 @@ def test_rewritten_chain_is_caught_by_the_checkpoint_file(world: Any) -> None:
         AuditEvent.objects.filter(pk=event.pk).update(reason=row["reason"], prev_hash=prev, hash=row["hash"])
         prev = row["hash"]
     AuditChainHead.objects.filter(pk=1).update(hash=prev)
-    assert verify(Path("/nonexistent")).ok
+    assert verify_chain(None).ok
     result = verify()
     assert not result.ok and result.first_bad_seq == events[0].seq
 
@@ -196,6 +196,12 @@ def test_verify_audit_command_exit_codes(world: Any, capsys: Any) -> None:
         main(["zhijian", "verify-audit"])
     assert exc.value.code == 1
     assert f"#{events[4].seq}" in capsys.readouterr().err
+
+
+def test_a_missing_checkpoint_file_is_reported(world: Any) -> None:
+    make_events(world)
+    result = verify(Path("/nonexistent/checkpoints.log"))
+    assert not result.ok and "检查点文件" in result.problems[-1]
 
 
 def test_no_update_or_delete_path_in_the_application() -> None:

@@ -39,7 +39,12 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
-DATA_DIR = Path(env_str("ZHIJIAN_DATA_DIR", str(PROJECT_ROOT / "data"))).resolve()
+# A source checkout keeps its data in ./data; an installed package (offline bundle) uses ./data
+# under the working directory unless ZHIJIAN_DATA_DIR says otherwise — never site-packages.
+_checkout = (PROJECT_ROOT / "pyproject.toml").exists()
+DATA_DIR = Path(
+    env_str("ZHIJIAN_DATA_DIR", str((PROJECT_ROOT if _checkout else Path.cwd()) / "data"))
+).resolve()
 
 
 def _secret_key() -> str:

@@ -20,7 +20,6 @@ ACTION_LABELS: dict[str, str] = {
     "org.person.delete": "删除人员",
     "org.grant.create": "临时授权",
     "org.grant.revoke": "撤销授权",
-    "api.token.create": "生成API令牌",
     "audit.export": "导出审计日志",
 }
 

@@ -62,6 +62,7 @@ def verify_chain(checkpoint_file: Path | None = None, *, max_problems: int = 20)
     """Recompute every hash and link; compare the chain head and the external checkpoints."""
     result = VerifyResult()
     points: dict[int, str] = {}
+    missing_file = checkpoint_file is not None and not checkpoint_file.exists()
     if checkpoint_file is not None:
         points, errors = read_checkpoints(checkpoint_file)
         result.checkpoints = len(points)
@@ -97,6 +98,11 @@ def verify_chain(checkpoint_file: Path | None = None, *, max_problems: int = 20)
         result.fail(
             result.last_seq + 1 if head.seq > result.last_seq else head.seq,
             f"链头记录为 #{head.seq}，而最后一个事件为 #{result.last_seq}（最新事件被删除或链头被改动）",
+        )
+    if missing_file and result.events:
+        # Without the file, removal of the newest events cannot be ruled out.
+        result.fail(
+            None, f"检查点文件 {checkpoint_file} 不存在（被删除或路径配置错误），无法确认最新事件未被删除"
         )
     if points:
         newest = max(points)

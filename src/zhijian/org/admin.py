@@ -178,7 +178,7 @@ class CourtAdmin(ServiceModelAdmin):
 
 @admin.register(CourtLevel, site=admin_site)
 class CourtLevelAdmin(admin.ModelAdmin):
-    """Levels are reference data seeded by migration; shown read-only."""
+    """Levels are reference data created by ``zhijian init-courts`` / ``zhijian demo``; shown read-only."""
 
     list_display = ("code", "name", "rank")
 

@@ -6,9 +6,21 @@ from typing import Any
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
+from django.utils import timezone
 
+from zhijian.audit.services import checkpoint_path
 from zhijian.core.demo import loaders
 from zhijian.org.loaders import DEMO_PASSWORD
+
+
+def _audit_is_empty() -> bool:
+    from django.db import connection
+
+    from zhijian.audit.models import AuditEvent
+
+    if AuditEvent._meta.db_table not in connection.introspection.table_names():
+        return True
+    return not AuditEvent.objects.exists()
 
 
 class Command(BaseCommand):
@@ -19,6 +31,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         as_json = options["json"]
+        self.set_aside_orphaned_checkpoints()
         call_command("migrate", interactive=False, verbosity=0, stdout=sys.stderr if as_json else self.stdout)
         results: dict[str, Any] = {}
         for loader in loaders():
@@ -44,3 +57,13 @@ class Command(BaseCommand):
         self.stdout.write(f"{'用户名':<20}{'姓名':<10}{'法院':<10}角色")
         for username, name, court, roles in accounts:
             self.stdout.write(f"{username:<22}{name:<10}{court:<10}{roles}")
+
+    def set_aside_orphaned_checkpoints(self) -> None:
+        """A demo database created afresh next to the checkpoint file of a deleted one would fail
+        verification for ever: move the old file aside (demo only, never in production)."""
+        path = checkpoint_path()
+        if path.exists() and path.stat().st_size and _audit_is_empty():
+            stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
+            target = path.with_name(f"{path.name}.orphaned-{stamp}")
+            path.rename(target)
+            self.stderr.write(f"审计检查点文件属于已删除的数据库，已移至 {target}")
