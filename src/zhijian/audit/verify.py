@@ -79,7 +79,8 @@ def verify_chain(checkpoint_file: Path | None = None, *, max_problems: int = 20)
         result.events += 1
         if seq != expected_seq:
             if seq > expected_seq:
-                result.fail(expected_seq, f"事件 #{expected_seq}–#{seq - 1} 缺失（被删除）")
+                span = f"#{expected_seq}" if seq - 1 == expected_seq else f"#{expected_seq}–#{seq - 1}"
+                result.fail(expected_seq, f"事件 {span} 缺失（被删除）")
             else:
                 result.fail(seq, f"事件 #{seq} 顺序错误（重复或插入）")
         if row["prev_hash"] != prev_hash:
