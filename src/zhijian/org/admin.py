@@ -123,19 +123,7 @@ class CourtAdmin(ServiceModelAdmin):
     list_display = ("code", "name", "short_name", "level", "supervisor", "contact", "is_active")
     list_filter = ("level", "is_active")
     search_fields = ("code", "name", "short_name")
-    fields = (
-        "code",
-        "name",
-        "short_name",
-        "level",
-        "division_code",
-        "parent",
-        "supervisor",
-        "contact",
-        "deputy_contact",
-        "is_active",
-        "sort_order",
-    )
+    fields = (*services.COURT_FIELDS, "contact", "deputy_contact")
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return is_admin(request)

@@ -57,50 +57,40 @@ def _all_court_ids() -> set[int]:
     return set(Court.objects.values_list("pk", flat=True))
 
 
-def visible_court_ids(user: User | AnonymousUser) -> frozenset[int]:
+def _court_ids(user: User | AnonymousUser, *, write: bool) -> frozenset[int]:
+    """Own court, plus the subtree for supervising roles, plus current grants. For ``write``,
+    read-only roles do not count and only grants that allow writing do."""
     if not user.is_authenticated or not user.is_active:
         return frozenset()
-    cached: frozenset[int] | None = user.__dict__.get("_visible_court_ids")
+    cache_key = "_writable_court_ids" if write else "_visible_court_ids"
+    cached: frozenset[int] | None = user.__dict__.get(cache_key)
     if cached is not None:
         return cached
-    ids: set[int]
+    ids: set[int] = set()
     if user.is_superuser:
         ids = _all_court_ids()
     else:
-        ids = set()
-        if user.court_id is not None:
-            if user.role_codes & SUPERVISING_ROLES:
+        roles = user.role_codes - READ_ONLY_ROLES if write else user.role_codes
+        if user.court_id is not None and roles:
+            if roles & SUPERVISING_ROLES:
                 ids |= supervised_subtree_ids(user.court_id)
             else:
                 ids.add(user.court_id)
-        ids |= _grant_court_ids(user, write=False)
+        elif user.court_id is not None and not write:
+            ids.add(user.court_id)  # a user without roles still sees their own court
+        if roles or not write:
+            ids |= _grant_court_ids(user, write=write)
     result = frozenset(ids)
-    user.__dict__["_visible_court_ids"] = result
+    user.__dict__[cache_key] = result
     return result
+
+
+def visible_court_ids(user: User | AnonymousUser) -> frozenset[int]:
+    return _court_ids(user, write=False)
 
 
 def writable_court_ids(user: User | AnonymousUser) -> frozenset[int]:
-    if not user.is_authenticated or not user.is_active:
-        return frozenset()
-    cached: frozenset[int] | None = user.__dict__.get("_writable_court_ids")
-    if cached is not None:
-        return cached
-    ids: set[int]
-    if user.is_superuser:
-        ids = _all_court_ids()
-    else:
-        ids = set()
-        acting_roles = user.role_codes - READ_ONLY_ROLES
-        if user.court_id is not None and acting_roles:
-            if acting_roles & SUPERVISING_ROLES:
-                ids |= supervised_subtree_ids(user.court_id)
-            else:
-                ids.add(user.court_id)
-        if acting_roles:
-            ids |= _grant_court_ids(user, write=True)
-    result = frozenset(ids)
-    user.__dict__["_writable_court_ids"] = result
-    return result
+    return _court_ids(user, write=True)
 
 
 def is_read_only(user: User | AnonymousUser) -> bool:
