@@ -100,11 +100,38 @@ def build_audit_event(world: World, key: str) -> Any:
     return record("org.court.update", actor=None, target=world.courts[key], reason="矩阵测试")
 
 
+def build_deadline(world: World, key: str) -> Any:
+    import datetime as dt
+
+    from zhijian.legaltime.services import create_deadline
+
+    return create_deadline(
+        actor=None,
+        title=f"期限-{key}",
+        court=world.courts[key],
+        start_date=dt.date(2026, 9, 28),
+        length=5,
+        unit="days",
+    )
+
+
+def build_rule(world: World, key: str) -> Any:
+    from zhijian.legaltime.models import TimeLimitRule
+    from zhijian.legaltime.services import seed_rules
+
+    seed_rules()
+    return TimeLimitRule.objects.get(code="SUP_LETTER", effective_to__isnull=True)
+
+
 OBJECT_BUILDERS: dict[str, Callable[[World, str], Any]] = {
     "court": build_court,
     "user": build_user,
     "audit_event": build_audit_event,
+    "deadline": build_deadline,
+    "rule": build_rule,
 }
+# Kinds that belong to no court (reference data): visible to every signed-in user.
+GLOBAL_KINDS = {"rule"}
 
 
 def url_params() -> list[Any]:
@@ -133,6 +160,7 @@ def check_no_leak(persona: str, content: str, world: World, url: str) -> None:
         court = world.courts[key]
         assert court.name not in content, f"{persona} sees {court.name} on {url}"
         assert f"成员-{key}" not in content, f"{persona} sees a user of {court.name} on {url}"
+        assert f"期限-{key}<" not in content, f"{persona} sees a deadline of {court.name} on {url}"
 
 
 @pytest.mark.django_db
@@ -147,11 +175,15 @@ def test_matrix(url_name: str, world: World, client: Any) -> None:
     if needs_object:
         assert rule.obj in OBJECT_BUILDERS, f"{url_name}: declare obj= with a kind this test can build"
 
+    for key in ALL_COURTS:  # something of every court on the list pages, for the leak check
+        build_deadline(world, key)
     targets: list[tuple[str | None, str]] = []
     if needs_object:
         builder = OBJECT_BUILDERS[rule.obj]  # type: ignore[index]
-        for key in ALL_COURTS:
-            targets.append((key, reverse(url_name, kwargs={"pk": builder(world, key).pk})))
+        keys = ["city"] if rule.obj in GLOBAL_KINDS else ALL_COURTS
+        for key in keys:
+            court_key = None if rule.obj in GLOBAL_KINDS else key
+            targets.append((court_key, reverse(url_name, kwargs={"pk": builder(world, key).pk})))
     else:
         targets.append((None, reverse(url_name)))
 

@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "zhijian.core",
     "zhijian.audit",
     "zhijian.org",
+    "zhijian.legaltime",
     "zhijian.accounts",
     "zhijian.api",
 ]
@@ -257,3 +258,7 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("ZHIJIAN_LOG_LEVEL", "WARNING")},
 }
+
+# --- Legal clock ----------------------------------------------------------------------------
+# A deadline is 即将到期 when it falls within this many working days from today.
+ZHIJIAN_DUE_SOON_WORKDAYS = env_int("ZHIJIAN_DUE_SOON_WORKDAYS", 2)

@@ -7,6 +7,7 @@ urlpatterns = [
     path("accounts/", include("zhijian.accounts.urls")),
     path("org/", include("zhijian.org.urls")),
     path("audit/", include("zhijian.audit.urls")),
+    path("deadlines/", include("zhijian.legaltime.urls")),
     path("api/", include("zhijian.api.urls")),
     path("admin/", admin_site.urls),
 ]

@@ -31,3 +31,14 @@ def pretty_json(value: Any) -> str:
     if value is None:
         return "—"
     return json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True)
+
+
+@register.filter
+def weekday_zh(value: Any) -> str:
+    """Django's "w" (0 = Sunday) as 日/一/…/六."""
+    return "日一二三四五六"[int(value)] if str(value).isdigit() else ""
+
+
+@register.filter
+def add_class_check(field: BoundField) -> Any:
+    return _with_class(field, "form-check-input")

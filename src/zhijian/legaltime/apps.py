@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class LegaltimeConfig(AppConfig):
+    name = "zhijian.legaltime"
+    label = "legaltime"
+    verbose_name = "法定期限"

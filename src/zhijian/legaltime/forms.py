@@ -1,0 +1,153 @@
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+
+from .choices import DeadlineKind, DeadlineStatus, UnitChoice
+from .models import TimeLimitRule
+
+
+def current_rules() -> Any:
+    return TimeLimitRule.objects.filter(effective_to__isnull=True).order_by("code")
+
+
+class RuleChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: TimeLimitRule) -> str:
+        mark = "" if obj.is_default else "（参考）"
+        return f"{obj.name}{mark}：{obj.length_label}，{obj.basis}"
+
+
+class CalculatorForm(forms.Form):
+    start = forms.DateField(
+        label="起算日", initial=timezone.localdate, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    rule = RuleChoiceField(
+        queryset=TimeLimitRule.objects.none(),
+        label="期限规则",
+        required=False,
+        empty_label="（不用规则，自填期限）",
+    )
+    length = forms.IntegerField(label="期限长度", required=False, min_value=1, max_value=3650)
+    unit = forms.ChoiceField(label="单位", choices=[("", "—"), *UnitChoice.choices], required=False)
+    expedited = forms.BooleanField(label="特事特办 / 情况紧急（适用缩短的期限，如有）", required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["rule"].queryset = current_rules()  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not data.get("rule") and not (data.get("length") and data.get("unit")):
+            raise forms.ValidationError("请选择期限规则，或填写期限长度和单位。")
+        return data
+
+
+class DeadlineForm(forms.Form):
+    title = forms.CharField(
+        label="事项", max_length=200, help_text="例如：向市人大常委会内务司法委员会报告办理结果"
+    )
+    start_date = forms.DateField(
+        label="起算日", initial=timezone.localdate, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    rule = RuleChoiceField(
+        queryset=TimeLimitRule.objects.none(),
+        label="期限规则",
+        required=False,
+        empty_label="（不用规则，自填期限）",
+    )
+    length = forms.IntegerField(label="期限长度", required=False, min_value=1, max_value=3650)
+    unit = forms.ChoiceField(label="单位", choices=[("", "—"), *UnitChoice.choices], required=False)
+    expedited = forms.BooleanField(label="特事特办", required=False)
+    note = forms.CharField(label="备注", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["rule"].queryset = current_rules()  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not data.get("rule") and not (data.get("length") and data.get("unit")):
+            raise forms.ValidationError("请选择期限规则，或填写期限长度和单位。")
+        return data
+
+
+class ExtendForm(forms.Form):
+    length = forms.IntegerField(label="延长", min_value=1, max_value=3650)
+    unit = forms.ChoiceField(label="单位", choices=UnitChoice.choices, initial=UnitChoice.DAYS)
+    reason = forms.CharField(label="理由", max_length=300)
+
+
+class SuspendForm(forms.Form):
+    start = forms.DateField(
+        label="中止自", initial=timezone.localdate, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    reason = forms.CharField(label="事由", max_length=200)
+
+
+class ResumeForm(forms.Form):
+    end = forms.DateField(
+        label="恢复前一日（中止最后一日）",
+        initial=timezone.localdate,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+
+class HolidayYearForm(forms.Form):
+    year = forms.IntegerField(label="年份", min_value=2004, max_value=2100)
+    source = forms.CharField(
+        label="依据文件",
+        max_length=200,
+        required=False,
+        help_text="例如：国务院办公厅关于2027年部分节假日安排的通知",
+    )
+    text = forms.CharField(
+        label="节假日安排",
+        widget=forms.Textarea(attrs={"rows": 14, "class": "font-monospace"}),
+        help_text="每行一项：日期（或 日期~日期） 休/班 节日名称。例：2027-10-01~2027-10-07 休 国庆节；2027-10-09 班 国庆节",
+    )
+
+
+class RuleReviseForm(forms.ModelForm):
+    effective_from = forms.DateField(label="新版本生效日期", widget=forms.DateInput(attrs={"type": "date"}))
+    reason = forms.CharField(label="修改理由", max_length=300, help_text="例如：上级法院新规定的文号")
+
+    class Meta:
+        model = TimeLimitRule
+        fields = [
+            "name",
+            "length",
+            "unit",
+            "expedited_length",
+            "expedited_unit",
+            "basis_document",
+            "basis_article",
+            "extendable",
+            "extension_approver",
+            "is_default",
+            "conflict_note",
+        ]
+
+
+class BoardFilterForm(forms.Form):
+    court = forms.ChoiceField(label="法院", required=False)
+    kind = forms.ChoiceField(label="类别", choices=[("", "全部"), *DeadlineKind.choices], required=False)
+    status = forms.ChoiceField(
+        label="状态",
+        required=False,
+        choices=[("", "全部未完成")]
+        + [
+            (s.value, s.label)
+            for s in DeadlineStatus
+            if s not in (DeadlineStatus.MET, DeadlineStatus.MET_LATE)
+        ]
+        + [("done", "已完成")],
+    )
+    owner = forms.ChoiceField(label="责任人", required=False)
+    mine = forms.BooleanField(label="只看我的", required=False)
+
+
+def today() -> dt.date:
+    return timezone.localdate()

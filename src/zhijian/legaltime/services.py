@@ -1,0 +1,653 @@
+"""The legal clock as the rest of the system uses it: the calendar in force (package data
+overlaid by administrator-entered arrangements and a court's local holidays), time-limit rules
+by the date of their start event, and every change to deadlines, rules and the calendar —
+each checked, written and audited in one transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from zhijian.audit.services import record, snapshot
+from zhijian.core.exceptions import ServiceError
+from zhijian.org.choices import Role
+from zhijian.org.models import Court, User
+from zhijian.org.scoping import is_read_only, writable_court_ids
+
+from .arrangement import Entry
+from .calendar import BusinessCalendar, CalendarUnknown, DayFact, package_facts, package_years
+from .choices import DeadlineKind, DeadlineStatus, UnitChoice
+from .models import (
+    CalendarStamp,
+    Deadline,
+    DeadlineExtension,
+    DeadlineInterval,
+    HolidayDay,
+    HolidayYear,
+    TimeLimitRule,
+)
+from .periods import DueResult, Extension, Interval, PeriodSpec, Unit, compute_due
+
+# --- the calendar in force --------------------------------------------------------------------
+
+_lock = threading.Lock()
+_cache: dict[tuple[int, int | None], BusinessCalendar] = {}
+_package: tuple[dict[dt.date, DayFact], set[int]] | None = None
+
+
+def calendar_version() -> int:
+    stamp = CalendarStamp.objects.filter(pk=1).values_list("version", flat=True).first()
+    return stamp or 0
+
+
+def _package_data() -> tuple[dict[dt.date, DayFact], set[int]]:
+    global _package
+    if _package is None:
+        _package = package_facts(package_years())
+    return _package
+
+
+def build_calendar(
+    court_id: int | None = None, *, override: tuple[int, list[Entry]] | None = None
+) -> BusinessCalendar:
+    """Package facts, overlaid by the national arrangements, then by ``court_id``'s local ones.
+    ``override`` = (year, entries) replaces the national arrangement of that year (for previews)."""
+    facts_pkg, years_pkg = _package_data()
+    facts = dict(facts_pkg)
+    known = set(years_pkg)
+    national = HolidayYear.objects.filter(court__isnull=True)
+    if override is not None:
+        national = national.exclude(year=override[0])
+    for day in HolidayDay.objects.filter(arrangement__in=national).select_related("arrangement"):
+        facts[day.date] = DayFact(day.is_working, day.name)
+    known |= set(national.values_list("year", flat=True))
+    if override is not None:
+        year, entries = override
+        for date in [d for d in facts if d.year == year]:
+            del facts[date]
+        for entry in entries:
+            facts[entry.date] = DayFact(entry.is_working, entry.name)
+        known.add(year)
+    if court_id is not None:
+        for day in HolidayDay.objects.filter(arrangement__court_id=court_id):
+            facts[day.date] = DayFact(day.is_working, day.name)
+    return BusinessCalendar(facts, known)
+
+
+def get_calendar(court_id: int | None = None) -> BusinessCalendar:
+    """The calendar in force, rebuilt in this process when the stamp in the database changed
+    (so every web worker and task worker follows an administrator's edit)."""
+    version = calendar_version()
+    key = (version, court_id)
+    cal = _cache.get(key)
+    if cal is None:
+        cal = build_calendar(court_id)
+        cal.stamp = str(version)
+        with _lock:
+            for stale in [k for k in _cache if k[0] != version]:
+                del _cache[stale]
+            _cache[key] = cal
+    return cal
+
+
+def courts_with_local_holidays() -> set[int]:
+    return set(HolidayYear.objects.filter(court__isnull=False).values_list("court_id", flat=True))
+
+
+def _bump_stamp() -> int:
+    stamp, _ = CalendarStamp.objects.select_for_update().get_or_create(pk=1)
+    CalendarStamp.objects.filter(pk=1).update(version=F("version") + 1, changed_at=timezone.now())
+    return stamp.version + 1
+
+
+# --- rules ------------------------------------------------------------------------------------
+
+
+def rule_in_force(code: str, on: dt.date) -> TimeLimitRule:
+    """The version of rule ``code`` in force on ``on`` (the start event's date)."""
+    rule = (
+        TimeLimitRule.objects.filter(code=code, effective_from__lte=on)
+        .filter(Q(effective_to__isnull=True) | Q(effective_to__gt=on))
+        .order_by("-effective_from")
+        .first()
+    )
+    if rule is None:
+        raise ServiceError(f"规则 {code} 在 {on.isoformat()} 没有有效版本。")
+    return rule
+
+
+def period_for(rule: TimeLimitRule, *, expedited: bool = False) -> PeriodSpec:
+    """The rule's period; the shortened one when the matter is expedited (Art. 9) and the rule
+    configures one."""
+    if expedited and rule.expedited_length:
+        return PeriodSpec(
+            rule.expedited_length,
+            Unit(rule.expedited_unit or rule.unit),
+            f"{rule.basis}（紧急/特事特办）",
+            rule.name,
+        )
+    return PeriodSpec(rule.length, Unit(rule.unit), rule.basis, rule.name)
+
+
+def calculate(
+    start: dt.date,
+    *,
+    rule: TimeLimitRule | None = None,
+    length: int | None = None,
+    unit: str | None = None,
+    expedited: bool = False,
+    court_id: int | None = None,
+    allow_provisional: bool = False,
+) -> DueResult:
+    """The calculator's and the CLI's entry point: a rule, or a free length and unit."""
+    if rule is not None:
+        spec = period_for(rule, expedited=expedited)
+    elif length and unit:
+        spec = PeriodSpec(length, Unit(unit), "")
+    else:
+        raise ServiceError("请选择期限规则，或填写期限长度和单位。")
+    from .events import event_label
+
+    label = event_label(rule.start_event) if rule is not None else ""
+    return compute_due(
+        start, spec, get_calendar(court_id), allow_provisional=allow_provisional, start_label=label
+    )
+
+
+# --- deadlines --------------------------------------------------------------------------------
+
+
+def due_soon_workdays() -> int:
+    return int(getattr(settings, "ZHIJIAN_DUE_SOON_WORKDAYS", 2))
+
+
+def deadline_status(
+    deadline: Deadline, today: dt.date | None = None, calendar: BusinessCalendar | None = None
+) -> str:
+    """未到期 / 即将到期 / 已超期 / 按期完成 / 超期完成 / 中止中 / 暂定, derived from today."""
+    today = today or timezone.localdate()
+    if deadline.completed_on is not None:
+        if deadline.due_date is None or deadline.completed_on <= deadline.due_date:
+            return DeadlineStatus.MET
+        return DeadlineStatus.MET_LATE
+    if deadline.suspended_since is not None or deadline.due_date is None:
+        return DeadlineStatus.SUSPENDED
+    if deadline.due_date < today:
+        return DeadlineStatus.OVERDUE
+    if deadline.provisional:
+        return DeadlineStatus.PROVISIONAL
+    calendar = calendar or get_calendar()
+    try:
+        soon = deadline.due_date <= calendar.add_working_days(today, due_soon_workdays())
+    except CalendarUnknown:
+        soon = (deadline.due_date - today).days <= due_soon_workdays()
+    return DeadlineStatus.DUE_SOON if soon else DeadlineStatus.PENDING
+
+
+def due_soon_limit(today: dt.date | None = None) -> dt.date:
+    today = today or timezone.localdate()
+    try:
+        return get_calendar().add_working_days(today, due_soon_workdays())
+    except CalendarUnknown:
+        return today + dt.timedelta(days=due_soon_workdays())
+
+
+def _spec_of(deadline: Deadline) -> PeriodSpec:
+    return PeriodSpec(deadline.length, Unit(deadline.unit), deadline.basis)
+
+
+def evaluate(deadline: Deadline, calendar: BusinessCalendar | None = None) -> DueResult:
+    calendar = calendar or get_calendar(deadline.court_id)
+    intervals = [Interval(i.start, i.end, i.reason) for i in deadline.intervals.all()] if deadline.pk else []
+    extensions = (
+        [Extension(e.length, Unit(e.unit), e.reason) for e in deadline.extensions.all()]
+        if deadline.pk
+        else []
+    )
+    from .events import event_label
+
+    return compute_due(
+        deadline.start_date,
+        _spec_of(deadline),
+        calendar,
+        exclusions=intervals,
+        extensions=extensions,
+        allow_provisional=True,
+        start_label=event_label(deadline.start_event),
+    )
+
+
+def _apply(deadline: Deadline, result: DueResult, version: int) -> bool:
+    """Copy a computation onto the deadline; True when the due date (or its state) changed."""
+    before = (deadline.due_date, deadline.provisional, deadline.suspended_since)
+    deadline.due_date = result.due
+    deadline.raw_end = result.raw_end
+    deadline.provisional = result.provisional
+    deadline.suspended_since = result.suspended_since
+    deadline.explanation = result.steps
+    deadline.calendar_version = version
+    return before != (deadline.due_date, deadline.provisional, deadline.suspended_since)
+
+
+DEADLINE_FIELDS = (
+    "kind",
+    "title",
+    "court",
+    "owner",
+    "rule",
+    "length",
+    "unit",
+    "start_date",
+    "expedited",
+    "due_date",
+    "provisional",
+    "suspended_since",
+    "completed_on",
+)
+
+
+def _require_write(actor: User | None, court: Court) -> None:
+    if actor is None or actor.is_superuser:
+        return
+    if is_read_only(actor) or court.pk not in writable_court_ids(actor):
+        raise PermissionDenied("您无权办理该法院的期限事项。")
+
+
+def create_deadline(
+    *,
+    actor: User | None,
+    title: str,
+    court: Court,
+    start_date: dt.date,
+    kind: str = DeadlineKind.MANUAL,
+    owner: User | None = None,
+    rule_code: str = "",
+    length: int | None = None,
+    unit: str = "",
+    expedited: bool = False,
+    start_event: str = "manual",
+    note: str = "",
+) -> Deadline:
+    """A deadline from a rule (the version in force on ``start_date``) or a free length."""
+    _require_write(actor, court)
+    title = title.strip()
+    if not title:
+        raise ServiceError("请填写期限事项。", field="title")
+    if rule_code:
+        rule = rule_in_force(rule_code, start_date)
+        spec = period_for(rule, expedited=expedited)
+        length, unit, basis, start_event = spec.length, spec.unit.value, spec.basis, rule.start_event
+    else:
+        rule = None
+        if not length or length <= 0 or unit not in UnitChoice.values:
+            raise ServiceError("请填写正整数的期限长度并选择单位。", field="length")
+        basis = "自定期限"
+    with transaction.atomic():
+        deadline = Deadline(
+            kind=kind,
+            title=title,
+            court=court,
+            owner=owner,
+            rule=rule,
+            rule_code=rule.code if rule else "",
+            length=length,
+            unit=unit,
+            basis=basis,
+            start_event=start_event,
+            start_date=start_date,
+            expedited=expedited,
+            note=note,
+            created_by=actor,
+        )
+        _apply(deadline, evaluate(deadline), calendar_version())
+        deadline.save()
+        record(
+            "legaltime.deadline.create",
+            actor=actor,
+            target=deadline,
+            after=snapshot(deadline, DEADLINE_FIELDS),
+        )
+    return deadline
+
+
+def _can_extend(actor: User | None, deadline: Deadline) -> bool:
+    if actor is None or actor.is_superuser:
+        return True
+    if deadline.kind == DeadlineKind.MANUAL and deadline.owner_id == actor.pk:
+        return True
+    if actor.has_role(Role.DIRECTOR) and deadline.court_id in writable_court_ids(actor):
+        return True
+    return actor.has_role(Role.BASIC_DIRECTOR) and deadline.court_id == actor.court_id
+
+
+def extend_deadline(
+    deadline: Deadline, *, actor: User | None, length: int, unit: str, reason: str
+) -> Deadline:
+    """Approve an extension (Art. 9: 需要延长期限的，由执行局长批准)."""
+    _require_write(actor, deadline.court)
+    if not _can_extend(actor, deadline):
+        raise PermissionDenied("延长期限须由局长批准。")
+    if deadline.completed_on is not None:
+        raise ServiceError("该期限已完成，不能延长。")
+    if length <= 0 or unit not in UnitChoice.values:
+        raise ServiceError("请填写正整数的延长长度并选择单位。")
+    if not reason.strip():
+        raise ServiceError("请填写延长理由。")
+    with transaction.atomic():
+        deadline = Deadline.objects.select_for_update().get(pk=deadline.pk)
+        before = snapshot(deadline, ("due_date", "provisional"))
+        DeadlineExtension.objects.create(
+            deadline=deadline,
+            length=length,
+            unit=unit,
+            reason=reason.strip(),
+            approved_by=actor,
+            previous_due=deadline.due_date,
+        )
+        _apply(deadline, evaluate(deadline), calendar_version())
+        deadline.save()
+        record(
+            "legaltime.deadline.extend",
+            actor=actor,
+            target=deadline,
+            before=before,
+            after={
+                **snapshot(deadline, ("due_date", "provisional")),
+                "extension": f"{length}{UnitChoice(unit).label}",
+            },
+            reason=reason,
+        )
+    return deadline
+
+
+def suspend_deadline(deadline: Deadline, *, actor: User | None, start: dt.date, reason: str) -> Deadline:
+    """Record a period not counted (中止 …) from ``start``; the deadline stops running."""
+    _require_write(actor, deadline.court)
+    if not reason.strip():
+        raise ServiceError("请填写中止事由。")
+    if start < deadline.start_date:
+        raise ServiceError("中止日期不能早于起算日。")
+    with transaction.atomic():
+        deadline = Deadline.objects.select_for_update().get(pk=deadline.pk)
+        if deadline.completed_on is not None or deadline.intervals.filter(end__isnull=True).exists():
+            raise ServiceError("该期限已完成或已处于中止中。")
+        before = snapshot(deadline, ("due_date", "suspended_since"))
+        DeadlineInterval.objects.create(
+            deadline=deadline, start=start, reason=reason.strip(), recorded_by=actor
+        )
+        _apply(deadline, evaluate(deadline), calendar_version())
+        deadline.save()
+        record(
+            "legaltime.deadline.suspend",
+            actor=actor,
+            target=deadline,
+            before=before,
+            after=snapshot(deadline, ("due_date", "suspended_since")),
+            reason=reason,
+        )
+    return deadline
+
+
+def resume_deadline(deadline: Deadline, *, actor: User | None, end: dt.date) -> Deadline:
+    """Close the open interval on ``end`` (its last day not counted either); the deadline runs
+    again with the interval's whole length added."""
+    _require_write(actor, deadline.court)
+    with transaction.atomic():
+        deadline = Deadline.objects.select_for_update().get(pk=deadline.pk)
+        interval = deadline.intervals.filter(end__isnull=True).first()
+        if interval is None:
+            raise ServiceError("该期限没有处于中止中。")
+        if end < interval.start:
+            raise ServiceError("恢复日期不能早于中止日期。")
+        before = snapshot(deadline, ("due_date", "suspended_since"))
+        interval.end = end
+        interval.save(update_fields=["end"])
+        _apply(deadline, evaluate(deadline), calendar_version())
+        deadline.save()
+        record(
+            "legaltime.deadline.resume",
+            actor=actor,
+            target=deadline,
+            before=before,
+            after=snapshot(deadline, ("due_date", "suspended_since")),
+        )
+    return deadline
+
+
+def complete_deadline(deadline: Deadline, *, actor: User | None, on: dt.date | None = None) -> Deadline:
+    _require_write(actor, deadline.court)
+    on = on or timezone.localdate()
+    with transaction.atomic():
+        updated = Deadline.objects.filter(pk=deadline.pk, completed_on__isnull=True).update(completed_on=on)
+        if updated != 1:
+            raise ServiceError("该期限已由他人办结，请刷新后查看。")
+        deadline.refresh_from_db()
+        record(
+            "legaltime.deadline.complete",
+            actor=actor,
+            target=deadline,
+            after={"completed_on": on, "status": DeadlineStatus(deadline_status(deadline, on)).label},
+        )
+    return deadline
+
+
+# --- bulk recompute ---------------------------------------------------------------------------
+
+
+@dataclass
+class Move:
+    deadline: Deadline
+    old_due: dt.date | None
+    new_due: dt.date | None
+    old_provisional: bool
+    new_provisional: bool
+
+
+def _calendar_for(
+    court_id: int, local: set[int], cache: dict[int | None, BusinessCalendar], override: Any
+) -> BusinessCalendar:
+    key = court_id if court_id in local else None
+    if key not in cache:
+        cache[key] = build_calendar(key, override=override) if override is not None else get_calendar(key)
+    return cache[key]
+
+
+def plan_recompute(
+    deadlines: Iterable[Deadline], *, override: tuple[int, list[Entry]] | None = None
+) -> list[Move]:
+    """What recomputing would change, without writing (the holiday-admin preview)."""
+    local = courts_with_local_holidays()
+    cache: dict[int | None, BusinessCalendar] = {}
+    moves = []
+    for deadline in deadlines:
+        cal = _calendar_for(deadline.court_id, local, cache, override)
+        result = evaluate(deadline, cal)
+        if (result.due, result.provisional) != (deadline.due_date, deadline.provisional):
+            moves.append(
+                Move(deadline, deadline.due_date, result.due, deadline.provisional, result.provisional)
+            )
+    return moves
+
+
+def open_deadlines() -> Any:
+    return (
+        Deadline.objects.open()
+        .select_related("court")
+        .prefetch_related("intervals", "extensions")
+        .order_by("pk")
+    )
+
+
+def recompute_deadlines(deadlines: Iterable[Deadline]) -> int:
+    """Recompute and save; the number of deadlines whose due date (or 暂定/中止 state) moved."""
+    version = calendar_version()
+    local = courts_with_local_holidays()
+    cache: dict[int | None, BusinessCalendar] = {}
+    changed: list[Deadline] = []
+    touched: list[Deadline] = []
+    for deadline in deadlines:
+        cal = _calendar_for(deadline.court_id, local, cache, None)
+        if _apply(deadline, evaluate(deadline, cal), version):
+            changed.append(deadline)
+        touched.append(deadline)
+    fields = ["due_date", "raw_end", "provisional", "suspended_since", "explanation", "calendar_version"]
+    Deadline.objects.bulk_update(touched, fields, batch_size=500)
+    return len(changed)
+
+
+# --- the holiday arrangement ------------------------------------------------------------------
+
+
+def _require_admin(actor: User | None) -> None:
+    if actor is None or actor.is_superuser:
+        return
+    if not actor.has_role(Role.ADMIN):
+        raise PermissionDenied("只有系统管理员可以维护节假日安排和期限规则。")
+
+
+def save_holiday_year(
+    *, actor: User | None, year: int, entries: Sequence[Entry], court: Court | None = None, source: str = ""
+) -> tuple[HolidayYear, int]:
+    """Replace the arrangement of ``year`` (national, or ``court``'s local holidays), bump the
+    calendar stamp and recompute every open deadline. Returns (arrangement, deadlines moved)."""
+    _require_admin(actor)
+    if court is not None:
+        _require_write(actor, court)
+    if not entries:
+        raise ServiceError(f"{year}年没有录入任何节假日。")
+    if any(e.date.year != year for e in entries):
+        raise ServiceError(f"所有日期必须在{year}年内。")
+    with transaction.atomic():
+        arrangement, created = HolidayYear.objects.get_or_create(
+            year=year, court=court, defaults={"source": source, "entered_by": actor}
+        )
+        before = [
+            f"{d.date.isoformat()} {'班' if d.is_working else '休'} {d.name}" for d in arrangement.days.all()
+        ]
+        arrangement.source = source
+        arrangement.entered_by = actor
+        arrangement.entered_at = timezone.now()
+        arrangement.save()
+        arrangement.days.all().delete()
+        HolidayDay.objects.bulk_create(
+            HolidayDay(arrangement=arrangement, date=e.date, is_working=e.is_working, name=e.name)
+            for e in entries
+        )
+        _bump_stamp()
+        moved = recompute_deadlines(open_deadlines())
+        record(
+            "legaltime.calendar.save",
+            actor=actor,
+            target=arrangement,
+            court=court,
+            before={"days": before} if not created else None,
+            after={
+                "year": year,
+                "days": [f"{e.date.isoformat()} {'班' if e.is_working else '休'} {e.name}" for e in entries],
+                "deadlines_moved": moved,
+            },
+            reason=source,
+        )
+    return arrangement, moved
+
+
+def revise_rule(
+    rule: TimeLimitRule, *, actor: User | None, effective_from: dt.date, reason: str, **changes: Any
+) -> tuple[TimeLimitRule, int]:
+    """A new version of ``rule`` from ``effective_from``; deadlines whose start event falls on
+    or after that date move to it and are recomputed. Returns (new version, deadlines moved)."""
+    _require_admin(actor)
+    allowed = {
+        "name",
+        "governs",
+        "length",
+        "unit",
+        "expedited_length",
+        "expedited_unit",
+        "basis_document",
+        "basis_article",
+        "extendable",
+        "extension_approver",
+        "is_default",
+        "conflict_note",
+        "confidence",
+    }
+    unknown = set(changes) - allowed
+    if unknown:
+        raise ServiceError(f"字段 {', '.join(sorted(unknown))} 不能修改。")
+    if not reason.strip():
+        raise ServiceError("请填写修改理由（例如新规定的文号）。")
+    with transaction.atomic():
+        current = TimeLimitRule.objects.select_for_update().get(pk=rule.pk)
+        if current.effective_to is not None:
+            raise ServiceError("只能修改现行有效的版本。")
+        if effective_from <= current.effective_from:
+            raise ServiceError(
+                f"生效日期必须晚于现行版本的生效日期（{current.effective_from.isoformat()}）。"
+            )
+        latest = TimeLimitRule.objects.filter(code=current.code).order_by("-version").first()
+        assert latest is not None
+        new = TimeLimitRule.objects.get(pk=current.pk)
+        new.pk = None
+        new.version = latest.version + 1
+        new.effective_from = effective_from
+        new.effective_to = None
+        new.created_at = timezone.now()
+        for name, value in changes.items():
+            setattr(new, name, value)
+        if new.length <= 0 or new.unit not in UnitChoice.values:
+            raise ServiceError("期限长度必须为正整数，并选择单位。")
+        new.save()
+        TimeLimitRule.objects.filter(pk=current.pk).update(effective_to=effective_from)
+        affected = list(open_deadlines().filter(rule_code=current.code, start_date__gte=effective_from))
+        for deadline in affected:
+            spec = period_for(new, expedited=deadline.expedited)
+            deadline.rule = new
+            deadline.length, deadline.unit, deadline.basis = spec.length, spec.unit.value, spec.basis
+        if affected:
+            Deadline.objects.bulk_update(affected, ["rule", "length", "unit", "basis"], batch_size=500)
+        moved = recompute_deadlines(affected)
+        record(
+            "legaltime.rule.revise",
+            actor=actor,
+            target=new,
+            court=actor.court if actor else None,
+            before=snapshot(current, ("code", "version", "length", "unit", "effective_from")),
+            after={
+                **snapshot(new, ("code", "version", "length", "unit", "effective_from")),
+                "deadlines_moved": moved,
+            },
+            reason=reason,
+        )
+    return new, moved
+
+
+def seed_rules() -> int:
+    """Create the default rules that do not exist yet (idempotent)."""
+    from .defaults import RULES
+
+    created = 0
+    for spec in RULES:
+        if TimeLimitRule.objects.filter(code=spec["code"]).exists():
+            continue
+        data = {**spec, "effective_from": dt.date.fromisoformat(spec.get("effective_from", "2016-01-01"))}
+        with transaction.atomic():
+            rule = TimeLimitRule.objects.create(**data)
+            record(
+                "legaltime.rule.seed",
+                actor=None,
+                target=rule,
+                after=snapshot(rule, ("code", "length", "unit")),
+            )
+        created += 1
+    return created
