@@ -105,7 +105,7 @@ def courts_with_local_holidays() -> set[int]:
 
 
 def _bump_stamp() -> int:
-    stamp, _ = CalendarStamp.objects.select_for_update().get_or_create(pk=1)
+    stamp, _ = CalendarStamp.objects.select_for_update().get_or_create(pk=1, defaults={"version": 0})
     CalendarStamp.objects.filter(pk=1).update(version=F("version") + 1, changed_at=timezone.now())
     return stamp.version + 1
 
