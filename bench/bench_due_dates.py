@@ -60,16 +60,15 @@ def naive_due(start: dt.date, length: int, unit: Unit) -> dt.date:
             if chinese_calendar.is_workday(day):
                 left -= 1
         return day
-    if unit is Unit.DAYS:
-        day = start + dt.timedelta(days=length)
-    else:
-        day = add_months(start, length)
+    day = start + dt.timedelta(days=length) if unit is Unit.DAYS else add_months(start, length)
     while not chinese_calendar.is_workday(day):
         day += dt.timedelta(days=1)
     return day
 
 
-def run_fast(cal: BusinessCalendar, groups: dict[int, list[dt.date]]) -> tuple[float, list[list[dt.date | None]]]:
+def run_fast(
+    cal: BusinessCalendar, groups: dict[int, list[dt.date]]
+) -> tuple[float, list[list[dt.date | None]]]:
     t0 = time.perf_counter()
     results = [due_dates(cal, groups[i], MIX[i][1], MIX[i][2]) for i in range(len(MIX))]
     return time.perf_counter() - t0, results
@@ -113,15 +112,23 @@ def main() -> None:
     ratio = fast_rate / naive_rate
 
     print(f"# due-date benchmark — {dt.datetime.now().isoformat(timespec='seconds')}")
-    print(f"Python {platform.python_version()} on {platform.machine()}, one core pinned; median of {args.runs} interleaved runs")
+    print(
+        f"Python {platform.python_version()} on {platform.machine()}, one core pinned; median of {args.runs} interleaved runs"
+    )
     print(f"calendar index build (2004–2026): {build * 1000:.1f} ms")
     print()
     print("| path | dates | median time | dates/s | per date |")
     print("|---|---:|---:|---:|---:|")
-    print(f"| `due_dates` (indexed) | {args.count:,} | {fast:.2f} s | {fast_rate:,.0f} | {1e6 / fast_rate:.2f} µs |")
-    print(f"| naive day-by-day loop | {args.sample:,} | {naive:.2f} s | {naive_rate:,.0f} | {1e6 / naive_rate:.2f} µs |")
+    print(
+        f"| `due_dates` (indexed) | {args.count:,} | {fast:.2f} s | {fast_rate:,.0f} | {1e6 / fast_rate:.2f} µs |"
+    )
+    print(
+        f"| naive day-by-day loop | {args.sample:,} | {naive:.2f} s | {naive_rate:,.0f} | {1e6 / naive_rate:.2f} µs |"
+    )
     print()
-    print(f"**ratio: {ratio:.1f}× faster per date** (target ≥ 20×); **{fast_rate:,.0f} dates/s** (target ≥ 200,000)")
+    print(
+        f"**ratio: {ratio:.1f}× faster per date** (target ≥ 20×); **{fast_rate:,.0f} dates/s** (target ≥ 200,000)"
+    )
     print(f"runs (s): fast {[round(t, 2) for t in fast_times]}, naive {[round(t, 2) for t in naive_times]}")
     print("mix: " + "; ".join(f"{int(m[0] * 100)}% {m[3]}" for m in MIX))
     ok = ratio >= 20 and fast_rate >= 200_000

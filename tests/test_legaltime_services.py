@@ -121,7 +121,7 @@ def test_entering_next_years_arrangement_recomputes_provisional_deadlines(world:
     version = services.calendar_version()
     entries, errors = parse_arrangement(FICTIONAL_2027, 2027)
     assert not errors
-    moves = services.plan_recompute(services.open_deadlines(), override=(2027, entries))
+    moves = services.plan_recompute(services.open_deadlines(), override=services.Override(2027, entries))
     assert [(m.deadline.pk, m.old_due, m.new_due, m.new_provisional) for m in moves] == [
         (deadline.pk, D("2027-01-04"), D("2027-01-05"), False)
     ]
@@ -418,3 +418,29 @@ def test_cli_deadline(capsys: Any) -> None:
     assert code == 2 and "不是有效日期" in err
     code, _, err = run_cli(capsys, "2026-09-28", "--rule", "NOPE")
     assert code == 2 and "SUP_LETTER" in err
+
+
+def test_local_holidays_are_entered_per_court_through_the_page(world: Any) -> None:
+    a = make(world, "2026-11-23", court="a", owner="a.contact")  # 11/30 Mon
+    b = make(world, "2026-11-23", court="b", owner="b.director")
+    client = client_for(world, "city.admin")
+    url = reverse("legaltime:holiday_calendar")
+    data = {
+        "year": 2026,
+        "court": world.courts["a"].pk,
+        "text": "2026-11-30 休 自治县成立纪念日",
+        "source": "自治条例",
+    }
+    preview = client.post(url, {**data, "action": "preview"}).content.decode()
+    assert "测试期限 2026-11-23" in preview and "2026-12-01" in preview
+    assert client.post(url, {**data, "action": "save"}).status_code == 302
+    a.refresh_from_db()
+    b.refresh_from_db()
+    assert (a.due_date, b.due_date) == (D("2026-12-01"), D("2026-11-30"))
+    assert services.get_calendar().is_working_day(D("2026-11-30"))  # the national calendar is unchanged
+    # another city's court is not offered to this administrator
+    foreign = client.post(url, {**data, "court": world.courts["x"].pk, "action": "save"})
+    assert foreign.status_code == 200 and "选择一个有效的选项" in foreign.content.decode()
+    from zhijian.legaltime.models import HolidayYear
+
+    assert not HolidayYear.objects.filter(court=world.courts["x"]).exists()

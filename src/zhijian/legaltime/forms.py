@@ -97,6 +97,11 @@ class ResumeForm(forms.Form):
 
 class HolidayYearForm(forms.Form):
     year = forms.IntegerField(label="年份", min_value=2004, max_value=2100)
+    court = forms.ChoiceField(
+        label="适用范围",
+        required=False,
+        help_text="全国统一的安排留空；民族自治地方等的地方性假日选择法院（只影响该法院的期限）",
+    )
     source = forms.CharField(
         label="依据文件",
         max_length=200,

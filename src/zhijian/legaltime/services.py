@@ -57,30 +57,44 @@ def _package_data() -> tuple[dict[dt.date, DayFact], set[int]]:
     return _package
 
 
-def build_calendar(
-    court_id: int | None = None, *, override: tuple[int, list[Entry]] | None = None
-) -> BusinessCalendar:
-    """Package facts, overlaid by the national arrangements, then by ``court_id``'s local ones.
-    ``override`` = (year, entries) replaces the national arrangement of that year (for previews)."""
+@dataclass(frozen=True)
+class Override:
+    """A proposed arrangement, for previews: ``entries`` replace the national arrangement of
+    ``year`` (``court_id`` None) or that court's local holidays of ``year``."""
+
+    year: int
+    entries: list[Entry]
+    court_id: int | None = None
+
+
+def build_calendar(court_id: int | None = None, *, override: Override | None = None) -> BusinessCalendar:
+    """Package facts, overlaid by the national arrangements, then by ``court_id``'s local ones."""
     facts_pkg, years_pkg = _package_data()
     facts = dict(facts_pkg)
     known = set(years_pkg)
+    national_override = override is not None and override.court_id is None
     national = HolidayYear.objects.filter(court__isnull=True)
-    if override is not None:
-        national = national.exclude(year=override[0])
-    for day in HolidayDay.objects.filter(arrangement__in=national).select_related("arrangement"):
+    if override is not None and national_override:
+        national = national.exclude(year=override.year)
+        for date in [d for d in facts if d.year == override.year]:
+            del facts[date]
+    for day in HolidayDay.objects.filter(arrangement__in=national):
         facts[day.date] = DayFact(day.is_working, day.name)
     known |= set(national.values_list("year", flat=True))
-    if override is not None:
-        year, entries = override
-        for date in [d for d in facts if d.year == year]:
-            del facts[date]
-        for entry in entries:
+    if override is not None and national_override:
+        for entry in override.entries:
             facts[entry.date] = DayFact(entry.is_working, entry.name)
-        known.add(year)
+        known.add(override.year)
     if court_id is not None:
-        for day in HolidayDay.objects.filter(arrangement__court_id=court_id):
+        local = HolidayDay.objects.filter(arrangement__court_id=court_id)
+        local_override = override is not None and override.court_id == court_id
+        if override is not None and local_override:
+            local = local.exclude(arrangement__year=override.year)
+        for day in local:
             facts[day.date] = DayFact(day.is_working, day.name)
+        if override is not None and local_override:
+            for entry in override.entries:
+                facts[entry.date] = DayFact(entry.is_working, entry.name)
     return BusinessCalendar(facts, known)
 
 
@@ -454,22 +468,22 @@ class Move:
 
 
 def _calendar_for(
-    court_id: int, local: set[int], cache: dict[int | None, BusinessCalendar], override: Any
+    court_id: int, local: set[int], cache: dict[int | None, BusinessCalendar], override: Override | None
 ) -> BusinessCalendar:
-    key = court_id if court_id in local else None
+    key = court_id if court_id in local or (override is not None and override.court_id == court_id) else None
     if key not in cache:
         cache[key] = build_calendar(key, override=override) if override is not None else get_calendar(key)
     return cache[key]
 
 
-def plan_recompute(
-    deadlines: Iterable[Deadline], *, override: tuple[int, list[Entry]] | None = None
-) -> list[Move]:
+def plan_recompute(deadlines: Iterable[Deadline], *, override: Override | None = None) -> list[Move]:
     """What recomputing would change, without writing (the holiday-admin preview)."""
     local = courts_with_local_holidays()
     cache: dict[int | None, BusinessCalendar] = {}
     moves = []
     for deadline in deadlines:
+        if override is not None and override.court_id is not None and deadline.court_id != override.court_id:
+            continue
         cal = _calendar_for(deadline.court_id, local, cache, override)
         result = evaluate(deadline, cal)
         if (result.due, result.provisional) != (deadline.due_date, deadline.provisional):

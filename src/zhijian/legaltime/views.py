@@ -37,6 +37,7 @@ from .forms import (
     SuspendForm,
 )
 from .models import Deadline, HolidayYear, TimeLimitRule
+from .services import Override
 
 STAFF_WRITE_DENIED = "您的账号为只读账号，不能新建期限。"
 
@@ -372,6 +373,9 @@ def rule_revise(request: HttpRequest, pk: int) -> HttpResponse:
 
 def year_rows() -> list[dict[str, Any]]:
     entered = {h.year: h for h in HolidayYear.objects.filter(court__isnull=True).select_related("entered_by")}
+    local: dict[int, list[str]] = {}
+    for h in HolidayYear.objects.filter(court__isnull=False).select_related("court"):
+        local.setdefault(h.year, []).append(h.court.short_name)  # type: ignore[union-attr]
     pkg = package_years()
     this_year = timezone.localdate().year
     rows = []
@@ -379,7 +383,9 @@ def year_rows() -> list[dict[str, Any]]:
         if year < this_year - 3:
             break
         status = "已录入" if year in entered else ("内置（chinesecalendar）" if year in pkg else "未录入")
-        rows.append({"year": year, "status": status, "entry": entered.get(year)})
+        rows.append(
+            {"year": year, "status": status, "entry": entered.get(year), "local": local.get(year, [])}
+        )
     return rows
 
 
@@ -406,7 +412,12 @@ def month_grid(year: int, cal: Any) -> list[dict[str, Any]]:
     return months
 
 
-def existing_entries(year: int) -> list[Entry]:
+def existing_entries(year: int, court_id: int | None = None) -> list[Entry]:
+    if court_id is not None:
+        days = HolidayYear.objects.filter(year=year, court_id=court_id).values_list(
+            "days__date", "days__is_working", "days__name"
+        )
+        return [Entry(d, bool(w), n or "") for d, w, n in days if d is not None]
     cal = services.get_calendar()
     if not cal.knows(year):
         return []
@@ -422,54 +433,67 @@ def existing_entries(year: int) -> list[Entry]:
 
 @view_access(roles={Role.ADMIN})
 def holiday_calendar(request: HttpRequest) -> HttpResponse:
-    """List the years and their state; enter or correct a year with a preview before saving."""
+    """List the years and their state; enter or correct a year (national, or one court's local
+    holidays) with a month-by-month preview and the deadlines that would move, before saving."""
+    user = acting_user(request)
     this_year = timezone.localdate().year
     year_param = request.GET.get("year") or request.POST.get("year") or str(this_year + 1)
     year = int(year_param) if year_param.isdigit() and 2004 <= int(year_param) <= 2100 else this_year + 1
-    context: dict[str, Any] = {"rows": year_rows(), "year": year}
+    courts = {str(c.pk): c for c in Court.objects.writable_by(user)}
+    court_choices = [("", "全国"), *[(pk, c.short_name) for pk, c in courts.items()]]
+    court_param = request.GET.get("court") or request.POST.get("court") or ""
+    court = courts.get(court_param)
+    court_id = court.pk if court else None
+    context: dict[str, Any] = {"rows": year_rows(), "year": year, "court": court}
     if request.method == "POST":
-        if is_read_only(acting_user(request)):
+        if is_read_only(user):
             raise PermissionDenied(STAFF_WRITE_DENIED)
         form = HolidayYearForm(request.POST)
+        form.fields["court"].choices = court_choices  # type: ignore[attr-defined]
         if form.is_valid():
             year = form.cleaned_data["year"]
             entries, errors = parse_arrangement(form.cleaned_data["text"], year)
             context["errors"] = errors
             if not errors:
-                preview_cal = services.build_calendar(None, override=(year, entries))
-                context["months"] = month_grid(year, preview_cal)
-                context["moves"] = services.plan_recompute(
-                    services.open_deadlines(), override=(year, entries)
-                )
+                override = Override(year, entries, court_id)
+                preview_cal = services.build_calendar(court_id, override=override)
+                context["months"] = month_grid(year, preview_cal) if preview_cal.knows(year) else None
+                context["moves"] = services.plan_recompute(services.open_deadlines(), override=override)
                 context["entry_count"] = len(entries)
                 if request.POST.get("action") == "save":
                     try:
                         _, moved = services.save_holiday_year(
-                            actor=acting_user(request),
+                            actor=user,
                             year=year,
                             entries=entries,
+                            court=court,
                             source=form.cleaned_data["source"],
                         )
                     except ServiceError as exc:
                         messages.error(request, exc.message)
                     else:
+                        scope = f"{court.short_name}地方性假日" if court else "节假日安排"
                         messages.success(
                             request,
-                            f"已保存{year}年节假日安排（{len(entries)} 天），{moved} 个期限的届满日随之重新计算。",
+                            f"已保存{year}年{scope}（{len(entries)} 天），{moved} 个期限的届满日随之重新计算。",
                         )
-                        return redirect(f"{request.path}?year={year}")
+                        suffix = f"&court={court.pk}" if court else ""
+                        return redirect(f"{request.path}?year={year}{suffix}")
         context["form"] = form
         context["year"] = year
     else:
-        entered = HolidayYear.objects.filter(year=year, court__isnull=True).first()
-        context["form"] = HolidayYearForm(
+        entered = HolidayYear.objects.filter(year=year, court=court).first()
+        form = HolidayYearForm(
             initial={
                 "year": year,
-                "text": format_entries(existing_entries(year)),
+                "court": court_param if court else "",
+                "text": format_entries(existing_entries(year, court_id)),
                 "source": entered.source if entered else "",
             }
         )
-        cal = services.get_calendar()
+        form.fields["court"].choices = court_choices  # type: ignore[attr-defined]
+        context["form"] = form
+        cal = services.get_calendar(court_id)
         if cal.knows(year):
             context["months"] = month_grid(year, cal)
     return render(request, "legaltime/holiday_calendar.html", context)
