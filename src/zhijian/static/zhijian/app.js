@@ -6,10 +6,26 @@
   // click cannot post twice (services also refuse a repeated transition).
   document.addEventListener("submit", function (event) {
     var form = event.target;
+    if (event.defaultPrevented) { return; }
     if (form.dataset.submitted === "1") { event.preventDefault(); return; }
     form.dataset.submitted = "1";
+    // A disabled button is left out of the posted data, so carry the clicked button's
+    // name=value (e.g. action=save) in a hidden field, and disable only after dispatch.
+    var submitter = event.submitter;
+    var old = form.querySelectorAll("input[data-carry]");
+    for (var k = 0; k < old.length; k++) { old[k].remove(); }
+    if (submitter && submitter.name) {
+      var carry = document.createElement("input");
+      carry.setAttribute("data-carry", "1");
+      carry.type = "hidden";
+      carry.name = submitter.name;
+      carry.value = submitter.value;
+      form.appendChild(carry);
+    }
     var buttons = form.querySelectorAll("button[type=submit], input[type=submit]");
-    for (var i = 0; i < buttons.length; i++) { buttons[i].disabled = true; }
+    window.setTimeout(function () {
+      for (var i = 0; i < buttons.length; i++) { buttons[i].disabled = true; }
+    }, 0);
     window.setTimeout(function () {
       form.dataset.submitted = "";
       for (var j = 0; j < buttons.length; j++) { buttons[j].disabled = false; }
