@@ -88,3 +88,22 @@ def test_admin_enters_next_years_holidays_with_a_preview(live_server: Any, page:
     row = page.locator("#deadline-table tr", has_text="跨年的报告期限")
     assert "2027-01-05" in row.inner_text() and "暂定" not in row.inner_text()
     shot(page, "board-after-holidays")
+
+
+def test_admin_adds_entries_by_form(live_server: Any, page: Any, demo: None) -> None:
+    page.set_viewport_size({"width": 1366, "height": 768})
+    login(page, live_server.url, "city.admin")
+    page.goto(f"{live_server.url}/deadlines/calendar/?year=2027")
+    page.locator("#id_text").fill("")
+    page.locator("#add-from").fill("2027-10-01")
+    page.locator("#add-to").fill("2027-10-07")
+    page.locator("#add-name").fill("国庆节")
+    page.locator("#add-entry").click()
+    page.locator("#add-from").fill("2027-10-09")
+    page.locator("#add-kind").select_option("班")
+    page.locator("#add-entry").click()
+    assert page.locator("#id_text").input_value() == "2027-10-01~2027-10-07 休 国庆节\n2027-10-09 班 国庆节"
+    page.get_by_role("button", name="预览").click()
+    page.wait_for_load_state()
+    assert page.locator("#month-grid td.d-adjusted").count() == 1
+    assert page.locator("#month-grid td.d-holiday").count() == 7

@@ -38,6 +38,22 @@
     if (el && !window.confirm(el.getAttribute("data-confirm"))) { event.preventDefault(); }
   });
 
+  // Holiday arrangement: add one entry from the small form to the pasted list.
+  var adder = document.querySelector("[data-arrangement-adder]");
+  if (adder) {
+    document.getElementById("add-entry").addEventListener("click", function () {
+      var from = document.getElementById("add-from").value;
+      var to = document.getElementById("add-to").value;
+      var kind = document.getElementById("add-kind").value;
+      var name = document.getElementById("add-name").value.trim();
+      if (!from) { document.getElementById("add-from").focus(); return; }
+      var line = (to && to !== from ? from + "~" + to : from) + " " + kind + (name ? " " + name : "");
+      var text = document.getElementById(adder.getAttribute("data-target"));
+      text.value = (text.value.replace(/\s+$/, "") + "\n" + line).replace(/^\n/, "");
+      document.getElementById("add-to").value = "";
+    });
+  }
+
   // Session inactivity warning: two minutes before the session expires, offer to continue.
   var body = document.body;
   var minutes = parseInt(body.getAttribute("data-session-minutes") || "0", 10);
