@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from zhijian.legaltime.calendar import BusinessCalendar, CalendarUnknown, package_facts
@@ -289,7 +289,111 @@ def test_calendar_day_periods_match_a_day_by_day_loop(
     cal: BusinessCalendar, start: dt.date, length: int
 ) -> None:
     """The indexed roll-forward agrees with stepping one day at a time."""
+    assume(start + dt.timedelta(days=length) < dt.date(2026, 12, 20))  # stay inside the known years
     day = start + dt.timedelta(days=length)
     while not cal.is_working_day(day):
         day += dt.timedelta(days=1)
     assert compute_due(start, PeriodSpec(length, DAYS), cal).due == day
+
+
+# --- excluded intervals only while the period runs (review regressions) -------------------------
+
+
+def test_the_start_day_cannot_be_excluded(cal: BusinessCalendar) -> None:
+    # 11/2 + 10 = 11/12 Thu; an interval on 11/2 itself changes nothing
+    result = compute_due(
+        D("2026-11-02"), PeriodSpec(10, DAYS), cal, exclusions=[Interval(D("2026-11-02"), D("2026-11-02"))]
+    )
+    assert result.due == D("2026-11-12")
+
+
+def test_an_interval_before_the_start_is_ignored(cal: BusinessCalendar) -> None:
+    result = compute_due(
+        D("2026-11-02"), PeriodSpec(10, DAYS), cal, exclusions=[Interval(D("2026-09-01"), D("2026-10-01"))]
+    )
+    assert result.due == D("2026-11-12")
+
+
+def test_an_interval_straddling_the_start_counts_from_the_next_day(cal: BusinessCalendar) -> None:
+    # 10/30–11/4 clipped to 11/3–11/4 = 2 days: 11/12 + 2 = 11/14 Sat → 11/16 Mon
+    result = compute_due(
+        D("2026-11-02"), PeriodSpec(10, DAYS), cal, exclusions=[Interval(D("2026-10-30"), D("2026-11-04"))]
+    )
+    assert result.due == D("2026-11-16")
+
+
+def test_an_interval_after_expiry_does_not_revive_the_period(cal: BusinessCalendar) -> None:
+    # due 11/12; a 中止 from 11/20 to 11/30 began after the period had ended
+    late = [Interval(D("2026-11-20"), D("2026-11-30"))]
+    assert compute_due(D("2026-11-02"), PeriodSpec(10, DAYS), cal, exclusions=late).due == D("2026-11-12")
+    still_open = [Interval(D("2026-11-20"), None)]
+    result = compute_due(D("2026-11-02"), PeriodSpec(10, DAYS), cal, exclusions=still_open)
+    assert result.due == D("2026-11-12") and result.suspended_since is None
+
+
+def test_an_interval_inside_an_extended_period_counts(cal: BusinessCalendar) -> None:
+    # 11/12 + (11/10–11/11: 2 days) = 11/14 Sat; a second interval 11/13–11/14 starts before the
+    # extended end (rolled: 11/16) and adds 2 more: 11/16 Mon
+    result = compute_due(
+        D("2026-11-02"),
+        PeriodSpec(10, DAYS),
+        cal,
+        exclusions=[Interval(D("2026-11-10"), D("2026-11-11")), Interval(D("2026-11-13"), D("2026-11-14"))],
+    )
+    assert result.due == D("2026-11-16")
+
+
+def test_a_block_spanning_two_holidays_names_both() -> None:
+    facts, known = package_facts(range(2023, 2024))
+    cal = BusinessCalendar(facts, known)
+    # 2023: 中秋节 9/29, 国庆节 9/30–10/6 (one run of days off)
+    assert [b.label() for b in cal.blocks_between(D("2023-09-29"), D("2023-10-06"))] == [
+        "9月29日–10月6日 中秋节、国庆节放假"
+    ]
+
+
+def test_the_provisional_calendar_is_built_once(cal: BusinessCalendar) -> None:
+    assert cal.provisional() is cal.provisional()
+
+
+def test_every_day_matches_the_chinesecalendar_package(cal: BusinessCalendar) -> None:
+    """The index agrees with the package it was built from, on every day it covers."""
+    import chinese_calendar
+
+    day = D("2004-01-01")
+    while day <= D("2026-12-31"):
+        assert cal.is_working_day(day) == chinese_calendar.is_workday(day), day
+        day += dt.timedelta(days=1)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    start=starts,
+    length=st.integers(min_value=1, max_value=90),
+    a=st.integers(min_value=-20, max_value=120),
+    n=st.integers(min_value=0, max_value=30),
+)
+def test_an_exclusion_never_makes_a_period_shorter(
+    cal: BusinessCalendar, start: dt.date, length: int, a: int, n: int
+) -> None:
+    interval = Interval(start + dt.timedelta(days=a), start + dt.timedelta(days=a + n))
+    plain = compute_due(start, PeriodSpec(length, DAYS), cal).due
+    excluded = compute_due(start, PeriodSpec(length, DAYS), cal, exclusions=[interval]).due
+    assert plain is not None and excluded is not None and excluded >= plain
+    assert cal.is_working_day(excluded)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    start=st.dates(min_value=dt.date(2026, 6, 1), max_value=dt.date(2026, 12, 31)), length=st.integers(1, 400)
+)
+def test_near_the_end_of_the_known_years_it_is_exact_or_says_so(
+    cal: BusinessCalendar, start: dt.date, length: int
+) -> None:
+    try:
+        due = compute_due(start, PeriodSpec(length, DAYS), cal).due
+    except CalendarUnknown:
+        result = compute_due(start, PeriodSpec(length, DAYS), cal, allow_provisional=True)
+        assert result.provisional and result.due is not None and result.due.year >= 2027
+    else:
+        assert due is not None and due.year <= 2026

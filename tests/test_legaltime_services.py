@@ -150,13 +150,25 @@ def test_every_process_follows_the_calendar_stamp(world: Any) -> None:
     assert services.get_calendar() is not after
 
 
-def test_an_administrator_correction_wins_over_the_package(world: Any) -> None:
-    deadline = make(world, "2026-11-23")  # 11/28 Sat → 11/30 Mon
-    assert deadline.due_date == D("2026-11-30")
-    entries = [Entry(D("2026-11-30"), False, "测试假日")]
+def test_an_entered_year_replaces_the_package_and_the_preview_matches_the_save(world: Any) -> None:
+    """The entry form is pre-filled with the whole year; what is saved is the year."""
+    from zhijian.legaltime.views import existing_entries
+
+    added = make(world, "2026-11-23", title="加一天")  # 11/28 Sat → 11/30 Mon
+    removed = make(world, "2026-09-28", title="删国庆")  # 10/3 → 10/8
+    entries = [e for e in existing_entries(2026) if e.date.month != 10 or e.is_working]  # drop 10/1–10/7
+    entries.append(Entry(D("2026-11-30"), False, "测试假日"))
+    entries.sort(key=lambda e: e.date)
+    planned = {
+        m.deadline.title: m.new_due
+        for m in services.plan_recompute(services.open_deadlines(), override=services.Override(2026, entries))
+    }
+    assert planned == {"加一天": D("2026-12-01"), "删国庆": D("2026-10-05")}  # 10/3 Sat → 10/5 Mon
     services.save_holiday_year(actor=None, year=2026, entries=entries)
-    deadline.refresh_from_db()
-    assert deadline.due_date == D("2026-12-01")
+    added.refresh_from_db()
+    removed.refresh_from_db()
+    assert (added.due_date, removed.due_date) == (D("2026-12-01"), D("2026-10-05"))
+    assert services.get_calendar().is_working_day(D("2026-10-01"))
 
 
 def test_a_courts_local_holiday_moves_only_that_courts_deadlines(world: Any) -> None:
@@ -444,3 +456,194 @@ def test_local_holidays_are_entered_per_court_through_the_page(world: Any) -> No
     from zhijian.legaltime.models import HolidayYear
 
     assert not HolidayYear.objects.filter(court=world.courts["x"]).exists()
+
+
+# --- regressions from the code review --------------------------------------------------------
+
+
+def test_only_home_court_administrators_change_system_wide_settings(world: Any, rules: None) -> None:
+    entries, _ = parse_arrangement(FICTIONAL_2027, 2027)
+    with pytest.raises(Exception, match="本系统所属法院"):
+        services.save_holiday_year(actor=world.user("x.admin"), year=2027, entries=entries)
+    with pytest.raises(Exception, match="本系统所属法院"):
+        services.revise_rule(
+            TimeLimitRule.objects.get(code="SUP_LETTER"),
+            actor=world.user("x.admin"),
+            effective_from=D("2027-01-01"),
+            reason="x",
+            length=7,
+        )
+    assert not services.get_calendar().knows(2027)
+    # the other city's administrator may still enter its own courts' local holidays
+    services.save_holiday_year(
+        actor=world.user("x.admin"),
+        year=2026,
+        entries=[Entry(D("2026-11-30"), False, "地方")],
+        court=world.courts["x"],
+    )
+    page = client_for(world, "x.admin").get(reverse("legaltime:holiday_calendar")).content.decode()
+    assert '<option value="">全国</option>' not in page
+
+
+def test_preview_shows_only_deadlines_the_administrator_may_see(world: Any) -> None:
+    make(world, "2026-12-29", court="x", owner="x.director", title="外市机密事项")
+    make(world, "2026-12-29", court="a", owner="a.contact", title="本市事项")
+    html = (
+        client_for(world, "city.admin")
+        .post(
+            reverse("legaltime:holiday_calendar"), {"year": 2027, "text": FICTIONAL_2027, "action": "preview"}
+        )
+        .content.decode()
+    )
+    assert "本市事项" in html and "外市机密事项" not in html and "测试外市基层" not in html
+    assert "另有 1 项其他法院的期限" in html
+
+
+def test_the_posted_court_wins_over_the_page_address(world: Any) -> None:
+    client = client_for(world, "city.admin")
+    url = reverse("legaltime:holiday_calendar") + f"?year=2027&court={world.courts['a'].pk}"
+    client.post(url, {"year": 2027, "court": "", "text": FICTIONAL_2027, "action": "save"})
+    from zhijian.legaltime.models import HolidayYear
+
+    assert HolidayYear.objects.filter(year=2027, court__isnull=True).exists()
+    assert not HolidayYear.objects.filter(court=world.courts["a"]).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_rolled_back_save_never_reaches_the_cache(world: Any) -> None:
+    from django.db import transaction
+
+    entries, _ = parse_arrangement("2027-03-03 休 回滚的假日\n2027-01-01 休 元旦", 2027)
+    with pytest.raises(RuntimeError), transaction.atomic():
+        services.save_holiday_year(actor=None, year=2027, entries=entries)
+        assert services.get_calendar().knows(2027)  # visible inside the transaction
+        raise RuntimeError("rolled back")
+    assert not services.get_calendar().knows(2027)
+    good, _ = parse_arrangement("2027-01-01 休 元旦", 2027)
+    services.save_holiday_year(actor=None, year=2027, entries=good)  # the same version number again
+    cal = services.get_calendar()
+    assert cal.knows(2027) and cal.is_working_day(D("2027-03-03")) and not cal.is_working_day(D("2027-01-01"))
+
+
+def test_suspension_rules(world: Any) -> None:
+    deadline = make(world, "2026-11-02", length=10)  # 11/12 Thu
+    with pytest.raises(ServiceError, match="晚于起算日"):
+        services.suspend_deadline(deadline, actor=world.user("a.contact"), start=D("2026-11-02"), reason="x")
+    with pytest.raises(ServiceError, match="届满"):
+        services.suspend_deadline(deadline, actor=world.user("a.contact"), start=D("2026-11-13"), reason="x")
+    assert deadline.intervals.count() == 0
+
+
+def test_extensions_follow_the_rule(world: Any, rules: None) -> None:
+    letter = make(world, "2026-09-28", rule_code="SUP_LETTER")
+    with pytest.raises(ServiceError, match="不能延长"):
+        services.extend_deadline(letter, actor=world.user("city.director"), length=1, unit="days", reason="x")
+    review = make(world, "2026-11-02", rule_code="CASE_LIMIT_RECONSIDERATION")
+    services.extend_deadline(
+        review, actor=world.user("a.director"), length=20, unit="days", reason="院长批准"
+    )
+    with pytest.raises(ServiceError, match="不得超过30日"):
+        services.extend_deadline(
+            review, actor=world.user("a.director"), length=11, unit="days", reason="再延"
+        )
+    with pytest.raises(ServiceError, match="请按此单位"):
+        services.extend_deadline(
+            review, actor=world.user("a.director"), length=1, unit="months", reason="再延"
+        )
+    services.extend_deadline(
+        review, actor=world.user("a.director"), length=10, unit="days", reason="院长批准"
+    )
+    assert [e.approver_title for e in review.extensions.all()] == ["院长", "院长"]
+
+
+def test_completion_dates_are_checked(world: Any) -> None:
+    deadline = make(world, "2026-11-02")
+    with pytest.raises(ServiceError, match="早于起算日"):
+        services.complete_deadline(deadline, actor=world.user("a.contact"), on=D("2026-11-01"))
+    with pytest.raises(ServiceError, match="晚于今天"):
+        services.complete_deadline(deadline, actor=world.user("a.contact"), on=D("2099-01-01"))
+
+
+def test_the_calculator_counts_the_users_local_holidays(world: Any) -> None:
+    services.save_holiday_year(
+        actor=None, year=2026, entries=[Entry(D("2026-11-30"), False, "自治县假日")], court=world.courts["a"]
+    )
+    params = {"start": "2026-11-25", "length": 5, "unit": "days"}
+    local = client_for(world, "a.contact").get(reverse("legaltime:calculator"), params).content.decode()
+    other = client_for(world, "b.director").get(reverse("legaltime:calculator"), params).content.decode()
+    assert "2026年12月1日" in local and "2026年11月30日</b>" in other
+
+
+def test_due_soon_of_zero_working_days_does_not_crash(world: Any, settings: Any) -> None:
+    settings.ZHIJIAN_DUE_SOON_WORKDAYS = 0
+    deadline = make(world, "2026-11-16")
+    with time_machine.travel(dt.datetime(2026, 11, 23, 9, tzinfo=dt.UTC), tick=False):
+        assert services.deadline_status(deadline) == "due_soon"
+
+
+def test_rule_versions_follow_the_start_date_property(world: Any, rules: None) -> None:
+    """For any revision date and any start, the deadline uses version 2 exactly when the start
+    falls on or after the revision date."""
+    from django.db import transaction
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    dates = st.dates(min_value=dt.date(2017, 1, 1), max_value=dt.date(2026, 6, 30))
+
+    @settings(max_examples=40, deadline=None)
+    @given(effective=dates, start=dates)
+    def check(effective: dt.date, start: dt.date) -> None:
+        with transaction.atomic():
+            rule = TimeLimitRule.objects.get(code="SUP_LETTER", version=1)
+            services.revise_rule(rule, actor=None, effective_from=effective, reason="p", length=9)
+            deadline = make(world, start.isoformat(), rule_code="SUP_LETTER")
+            assert deadline.length == (9 if start >= effective else 5)
+            transaction.set_rollback(True)
+
+    check()
+
+
+def test_recompute_after_a_holiday_change_property(world: Any) -> None:
+    """Whatever single day is added as a holiday, every open deadline ends where a fresh
+    computation on the new calendar says."""
+    from django.db import transaction
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from zhijian.legaltime.periods import PeriodSpec, Unit, compute_due
+    from zhijian.legaltime.views import existing_entries
+
+    base = existing_entries(2026)
+    starts = st.dates(min_value=dt.date(2026, 1, 2), max_value=dt.date(2026, 11, 30))
+
+    @settings(max_examples=25, deadline=None)
+    @given(
+        holiday=st.dates(min_value=dt.date(2026, 1, 1), max_value=dt.date(2026, 12, 31)),
+        start=starts,
+        length=st.integers(min_value=1, max_value=20),
+    )
+    def check(holiday: dt.date, start: dt.date, length: int) -> None:
+        with transaction.atomic():
+            deadline = make(world, start.isoformat(), length=length)
+            entries = [e for e in base if e.date != holiday] + [Entry(holiday, False, "加")]
+            services.save_holiday_year(actor=None, year=2026, entries=sorted(entries, key=lambda e: e.date))
+            deadline.refresh_from_db()
+            expected = compute_due(
+                start, PeriodSpec(length, Unit.DAYS), services.build_calendar(), allow_provisional=True
+            )
+            assert (deadline.due_date, deadline.provisional) == (expected.due, expected.provisional)
+            transaction.set_rollback(True)
+
+    check()
+
+
+def test_recompute_deadlines_command(world: Any, capsys: Any) -> None:
+    from django.core.management import call_command
+
+    deadline = make(world, "2026-11-16")
+    Deadline.objects.filter(pk=deadline.pk).update(due_date=D("2026-01-01"))  # stale
+    call_command("recompute_deadlines", "--json", reason="升级")
+    assert json.loads(capsys.readouterr().out) == {"moved": 1}
+    deadline.refresh_from_db()
+    assert deadline.due_date == D("2026-11-23")
+    assert AuditEvent.objects.filter(action="legaltime.calendar.recompute").exists()

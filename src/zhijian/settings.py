@@ -262,3 +262,7 @@ LOGGING = {
 # --- Legal clock ----------------------------------------------------------------------------
 # A deadline is 即将到期 when it falls within this many working days from today.
 ZHIJIAN_DUE_SOON_WORKDAYS = env_int("ZHIJIAN_DUE_SOON_WORKDAYS", 2)
+# The court(s) that run this installation: their administrators maintain system-wide
+# configuration (the national holiday calendar, time-limit rules). Other administrators manage
+# their own courts (users, local holidays).
+ZHIJIAN_HOME_COURTS = env_list("ZHIJIAN_HOME_COURTS", ["吉06"])

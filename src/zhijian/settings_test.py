@@ -10,6 +10,8 @@ from .settings import STORAGES
 
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# the demo's city court and the test world's city court
+ZHIJIAN_HOME_COURTS = ["吉06", "测01"]
 AUDIT_CHECKPOINT_FILE = Path(tempfile.mkdtemp(prefix="zhijian-audit-")) / "checkpoints.log"
 
 # SQLite tests run on a file, not in memory, so that WAL, IMMEDIATE transactions, the busy

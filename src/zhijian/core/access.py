@@ -17,7 +17,7 @@ from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.db import models
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 
-from zhijian.org.scoping import is_read_only
+from zhijian.org.scoping import is_read_only, is_system_admin
 
 if TYPE_CHECKING:
     from zhijian.org.models import User
@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 ROLE_DENIED = "您的角色无权使用此功能。"
 READ_ONLY_DENIED = "您的账号为只读账号，不能办理此项操作。"
 NOT_FOUND = "未找到该对象，或您无权查看。"
+SYSTEM_DENIED = "这是全系统的设置，只有本系统所属法院的系统管理员可以修改。"
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,7 @@ class AccessRule:
     """What a view requires.
 
     post_only: the view answers only POST (405 otherwise).
+    system: only system administrators (``org.scoping.is_system_admin``): system-wide settings.
     public: no login needed. roles: roles allowed (None = any signed-in user). obj: the kind of
     court-scoped object named in the URL (the view looks it up with an ``access_*`` helper, which
     answers 404 outside the user's scope). write: the view changes state (POST) and refuses
@@ -43,6 +45,7 @@ class AccessRule:
     obj: str | None = None
     write: bool = False
     post_only: bool = False
+    system: bool = False
 
 
 def view_access(
@@ -52,6 +55,7 @@ def view_access(
     obj: str | None = None,
     write: bool = False,
     post_only: bool = False,
+    system: bool = False,
 ) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
     rule = AccessRule(
         public=public,
@@ -59,6 +63,7 @@ def view_access(
         obj=obj,
         write=write,
         post_only=post_only,
+        system=system,
     )
 
     def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -86,6 +91,8 @@ def check_rule(user: Any, rule: AccessRule) -> None:
         raise PermissionDenied(ROLE_DENIED)
     if rule.write and is_read_only(user):
         raise PermissionDenied(READ_ONLY_DENIED)
+    if rule.system and not is_system_admin(user):
+        raise PermissionDenied(SYSTEM_DENIED)
 
 
 def scoped_or_404[M: models.Model](

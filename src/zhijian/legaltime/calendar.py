@@ -15,7 +15,6 @@ announces each year's arrangement only in the autumn before, and guessing would 
 
 from __future__ import annotations
 
-import bisect
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -215,9 +214,25 @@ class BusinessCalendar:
         return blocks
 
     def _block(self, days: list[dt.date]) -> Block:
-        names = [self.day_name(d) for d in days if self.day_name(d)]
-        name = f"{names[0]}放假" if names else "周末"
-        return Block(days[0], days[-1], name)
+        names: list[str] = []
+        for day in days:
+            name = self.day_name(day)
+            if name and name not in names:
+                names.append(name)
+        return Block(days[0], days[-1], f"{'、'.join(names)}放假" if names else "周末")
+
+    def provisional(self, horizon: int = 30) -> BusinessCalendar:
+        """This calendar extended with weekends-only years up to ``horizon`` years past the last
+        known one, for provisional (暂定) due dates. Built once per calendar."""
+        cached: BusinessCalendar | None = getattr(self, "_provisional", None)
+        if cached is None:
+            first = min(self.known_years) if self.known_years else dt.date.today().year
+            last = (max(self.known_years) if self.known_years else first) + horizon
+            cached = BusinessCalendar(
+                self._facts, self.known_years | set(range(first, last + 1)), stamp="provisional"
+            )
+            self._provisional = cached
+        return cached
 
 
 def package_facts(years: Iterable[int]) -> tuple[dict[dt.date, DayFact], set[int]]:
@@ -245,12 +260,3 @@ def _package_years() -> range:
 def package_years() -> range:
     """The years the installed ``chinesecalendar`` package covers."""
     return _package_years()
-
-
-def weekends_only(years: Iterable[int]) -> BusinessCalendar:
-    """A provisional calendar for unknown years: Saturdays and Sundays off, nothing else."""
-    return BusinessCalendar({}, years, stamp="weekends-only")
-
-
-def ordinal_search(sorted_ordinals: list[int], ordinal: int) -> int:
-    return bisect.bisect_left(sorted_ordinals, ordinal)

@@ -5,6 +5,9 @@ Where two rules conflict, the binding judicial interpretation is the default rul
 both are listed in docs/legal-time.md. Every number here is configuration: administrators
 revise rules in 期限规则 (a new version from an effective date), never in code.
 
+Start events are what the rule's text counts from (e.g. 执行通知: from receipt of the application,
+not from 立案). Where an import has only the filing date, the case module uses 立案 and says so.
+
 Seeded versions take effect on 2016-01-01 — the earliest case year the system accepts — except
 the seed regulation's own rule, in force from its issue on 2016-03-07.
 """
@@ -73,7 +76,7 @@ RULES: list[dict[str, Any]] = [
         "case_types": "执异",
         "length": 15,
         "unit": "days",
-        "start_event": "filed",
+        "start_event": "objection_received",
         "basis_document": CPL,
         "basis_article": "第二百三十六条",
         "confidence": "verified",
@@ -85,12 +88,14 @@ RULES: list[dict[str, Any]] = [
         "case_types": "执复",
         "length": 30,
         "unit": "days",
-        "start_event": "filed",
+        "start_event": "reconsideration_received",
         "basis_document": ENFORCEMENT_PROCEDURE,
         "basis_article": "第八条",
         "confidence": "verified",
         "extendable": True,
         "extension_approver": "院长",
+        "max_extension_length": 30,
+        "max_extension_unit": "days",
         "conflict_note": "经院长批准可延长，延长期限不得超过30日。",
     },
     {  # row 9
@@ -112,7 +117,7 @@ RULES: list[dict[str, Any]] = [
         "case_types": "执,执恢",
         "length": 10,
         "unit": "days",
-        "start_event": "filed",
+        "start_event": "application_received",
         "basis_document": SPC_ENFORCEMENT,
         "basis_article": "第二十二条",
         "confidence": "verified",

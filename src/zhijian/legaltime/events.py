@@ -5,7 +5,10 @@ from __future__ import annotations
 
 EVENTS: dict[str, str] = {
     # enforcement case process (执行案件流程节点)
+    "application_received": "收到申请执行书或移交执行书",
     "filed": "立案",
+    "objection_received": "收到书面执行异议",
+    "reconsideration_received": "收到复议申请",
     "materials_received": "承办人收到案件材料",
     "handler_assigned": "确定承办人",
     "notice_issued": "发出执行通知书",

@@ -20,6 +20,9 @@ class CalendarStamp(models.Model):
     (web workers, task worker) rebuilds its working-day index."""
 
     version = models.PositiveIntegerField("版本", default=1)
+    # A new random token with every change: process caches key on it, so a change that was
+    # rolled back (its version number later reused by another) can never be served.
+    token = models.CharField("版本标识", max_length=32, blank=True)
     changed_at = models.DateTimeField("变更时间", default=timezone.now)
 
     class Meta:
@@ -102,6 +105,12 @@ class TimeLimitRule(models.Model):
     )
     extendable = models.BooleanField("可延长", default=False)
     extension_approver = models.CharField("延长审批人", max_length=50, blank=True)
+    max_extension_length = models.PositiveIntegerField(
+        "最多延长", null=True, blank=True, help_text="空为不限"
+    )
+    max_extension_unit = models.CharField(
+        "最多延长单位", max_length=10, choices=UnitChoice.choices, blank=True
+    )
     is_default = models.BooleanField(
         "默认规则", default=True, help_text="规则冲突时，默认规则用于计算；另一规则作为参考"
     )
@@ -233,6 +242,7 @@ class DeadlineExtension(models.Model):
     approved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, verbose_name="批准人"
     )
+    approver_title = models.CharField("依规定的审批人", max_length=50, blank=True)
     approved_at = models.DateTimeField("批准时间", default=timezone.now)
     previous_due = models.DateField("原届满日", null=True, blank=True)
 

@@ -126,10 +126,22 @@ def add_period(day: dt.date, length: int, unit: Unit, calendar: BusinessCalendar
     return calendar.add_working_days(day, length)
 
 
-def merge_intervals(intervals: Iterable[Interval]) -> tuple[list[tuple[dt.date, dt.date]], dt.date | None]:
-    """Closed intervals merged (overlapping or touching), and the start of an open one, if any."""
-    closed = sorted((i.start, i.end) for i in intervals if i.end is not None)
-    open_starts = [i.start for i in intervals if i.end is None]
+def merge_intervals(
+    intervals: Iterable[Interval], *, after: dt.date | None = None
+) -> tuple[list[tuple[dt.date, dt.date]], dt.date | None]:
+    """Closed intervals merged (overlapping or touching), and the start of an open one, if any.
+    With ``after``, intervals are clipped to begin no earlier than the day after it (the start
+    day is never counted, so it cannot be excluded either)."""
+    first = after + dt.timedelta(days=1) if after is not None else None
+    closed = []
+    open_starts = []
+    for i in intervals:
+        start = max(i.start, first) if first is not None else i.start
+        if i.end is None:
+            open_starts.append(start)
+        elif i.end >= start:
+            closed.append((start, i.end))
+    closed.sort()
     merged: list[tuple[dt.date, dt.date]] = []
     for start, end in closed:
         assert end is not None
@@ -198,9 +210,7 @@ def compute_due(
     except CalendarUnknown as exc:
         if not allow_provisional:
             raise
-        years = set(range(min(calendar.known_years | {start.year}), exc.year + 30))
-        provisional = BusinessCalendar(calendar._facts, calendar.known_years | years, stamp="provisional")  # noqa: SLF001
-        result = _compute(start, spec, provisional, exclusions, extensions, start_label)
+        result = _compute(start, spec, calendar.provisional(), exclusions, extensions, start_label)
         result.provisional = True
         result.unknown_year = exc.year
         result.steps.append(
@@ -222,11 +232,6 @@ def _compute(
     steps = [f"起算日：{fmt(start)}{f'（{start_label}）' if start_label else ''}，起算日当天不计入期间。"]
     basis = f"，依据：{spec.basis}" if spec.basis else ""
     steps.append(f"期间：{spec.describe()}{basis}。")
-    merged, open_start = merge_intervals(list(exclusions))
-    if open_start is not None:
-        steps.append(f"自{fmt(open_start)}起期限中止（中止中），恢复前期限不计算。")
-        return DueResult(start, spec, None, None, suspended_since=open_start, steps=steps)
-
     moved: list[Block] = []
     if spec.unit is Unit.WORKDAYS:
         end = calendar.add_working_days(start, spec.length)
@@ -245,13 +250,30 @@ def _compute(
         reason = f"（{ext.reason}）" if ext.reason else ""
         steps.append(f"延长{ext.length}{ext.unit.label}{reason}：{fmt(end)}。")
 
-    excluded = sum((b - a).days + 1 for a, b in merged)
-    if excluded:
-        spans = "、".join(f"{fmt(a)}至{fmt(b)}（{(b - a).days + 1}日）" for a, b in merged)
-        end = end + dt.timedelta(days=excluded)
+    # Excluded intervals count only while the period is running: from the day after the start,
+    # and only those that begin on or before the (rolled) end reached so far.
+    merged, open_start = merge_intervals(list(exclusions), after=start)
+    counted: list[tuple[dt.date, dt.date]] = []
+    excluded = 0
+    for a, b in merged:
+        if open_start is not None and open_start <= a:
+            break
+        if a > calendar.roll_forward(end):
+            break
+        length = (b - a).days + 1
+        counted.append((a, b))
+        excluded += length
+        end = end + dt.timedelta(days=length)
+    if open_start is not None and open_start <= calendar.roll_forward(end):
+        steps.append(f"自{fmt(open_start)}起期限中止（中止中），恢复前期限不计算。")
+        return DueResult(start, spec, None, None, suspended_since=open_start, steps=steps)
+    if counted:
+        spans = "、".join(f"{fmt(a)}至{fmt(b)}（{(b - a).days + 1}日）" for a, b in counted)
         steps.append(
             f"不计入期限的期间（首尾两日均计入，重叠部分合并）：{spans}，共{excluded}日，顺延至{fmt(end)}。"
         )
+    if len(counted) < len(merged) or (open_start is not None):
+        steps.append("期限届满后才开始的期间不影响期限。")
 
     raw_end = end
     due = calendar.roll_forward(raw_end)

@@ -34,6 +34,7 @@ ACTION_LABELS.update(
         "legaltime.deadline.resume": "期限恢复计算",
         "legaltime.deadline.complete": "期限完成",
         "legaltime.calendar.save": "保存节假日安排",
+        "legaltime.calendar.recompute": "重新计算期限",
         "legaltime.rule.seed": "载入默认期限规则",
         "legaltime.rule.revise": "修订期限规则",
         "legaltime.board.export": "导出时限看板",

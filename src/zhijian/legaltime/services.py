@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -22,7 +23,7 @@ from zhijian.audit.services import record, snapshot
 from zhijian.core.exceptions import ServiceError
 from zhijian.org.choices import Role
 from zhijian.org.models import Court, User
-from zhijian.org.scoping import is_read_only, writable_court_ids
+from zhijian.org.scoping import is_read_only, is_system_admin, writable_court_ids
 
 from .arrangement import Entry
 from .calendar import BusinessCalendar, CalendarUnknown, DayFact, package_facts, package_years
@@ -41,13 +42,18 @@ from .periods import DueResult, Extension, Interval, PeriodSpec, Unit, compute_d
 # --- the calendar in force --------------------------------------------------------------------
 
 _lock = threading.Lock()
-_cache: dict[tuple[int, int | None], BusinessCalendar] = {}
+_cache: dict[tuple[str, int | None], BusinessCalendar] = {}
+_local_courts: dict[str, frozenset[int]] = {}
 _package: tuple[dict[dt.date, DayFact], set[int]] | None = None
 
 
+def _stamp() -> tuple[int, str]:
+    row = CalendarStamp.objects.filter(pk=1).values_list("version", "token").first()
+    return (row[0], row[1]) if row else (0, "")
+
+
 def calendar_version() -> int:
-    stamp = CalendarStamp.objects.filter(pk=1).values_list("version", flat=True).first()
-    return stamp or 0
+    return _stamp()[0]
 
 
 def _package_data() -> tuple[dict[dt.date, DayFact], set[int]]:
@@ -76,8 +82,13 @@ def build_calendar(court_id: int | None = None, *, override: Override | None = N
     national = HolidayYear.objects.filter(court__isnull=True)
     if override is not None and national_override:
         national = national.exclude(year=override.year)
-        for date in [d for d in facts if d.year == override.year]:
-            del facts[date]
+    # An entered national year replaces what the package says about that year (the entry form
+    # is pre-filled with the whole year, so removing a line removes the day).
+    replaced = set(national.values_list("year", flat=True))
+    if override is not None and national_override:
+        replaced.add(override.year)
+    for date in [d for d in facts if d.year in replaced]:
+        del facts[date]
     for day in HolidayDay.objects.filter(arrangement__in=national):
         facts[day.date] = DayFact(day.is_working, day.name)
     known |= set(national.values_list("year", flat=True))
@@ -99,19 +110,38 @@ def build_calendar(court_id: int | None = None, *, override: Override | None = N
 
 
 def get_calendar(court_id: int | None = None) -> BusinessCalendar:
-    """The calendar in force, rebuilt in this process when the stamp in the database changed
-    (so every web worker and task worker follows an administrator's edit)."""
-    version = calendar_version()
-    key = (version, court_id)
-    cal = _cache.get(key)
+    """The calendar in force for ``court_id`` (its local holidays included), rebuilt in this
+    process when the stamp's token in the database changed — so every web worker and task
+    worker follows an administrator's edit. Inside a transaction that changed the calendar,
+    the calendar is built from the uncommitted data and not cached (it may be rolled back)."""
+    version, token = _stamp()
+    dirty = transaction.get_connection().in_atomic_block and token in _uncommitted_tokens
+    if court_id is not None and court_id not in _local_court_ids(token, dirty):
+        court_id = None
+    key = (token, court_id)
+    cal = None if dirty else _cache.get(key)
     if cal is None:
         cal = build_calendar(court_id)
-        cal.stamp = str(version)
-        with _lock:
-            for stale in [k for k in _cache if k[0] != version]:
-                del _cache[stale]
-            _cache[key] = cal
+        cal.stamp = token
+        if not dirty:
+            with _lock:
+                for stale in [k for k in _cache if k[0] != token]:
+                    del _cache[stale]
+                _cache[key] = cal
     return cal
+
+
+_uncommitted_tokens: set[str] = set()
+
+
+def _local_court_ids(token: str, dirty: bool) -> frozenset[int]:
+    ids = None if dirty else _local_courts.get(token)
+    if ids is None:
+        ids = frozenset(HolidayYear.objects.filter(court__isnull=False).values_list("court_id", flat=True))
+        if not dirty:
+            _local_courts.clear()
+            _local_courts[token] = ids
+    return ids
 
 
 def courts_with_local_holidays() -> set[int]:
@@ -119,8 +149,15 @@ def courts_with_local_holidays() -> set[int]:
 
 
 def _bump_stamp() -> int:
+    """Take the calendar lock (the stamp row) and move the stamp to a new version and token.
+    Runs inside the caller's transaction; the new token is marked uncommitted until commit."""
     stamp, _ = CalendarStamp.objects.select_for_update().get_or_create(pk=1, defaults={"version": 0})
-    CalendarStamp.objects.filter(pk=1).update(version=F("version") + 1, changed_at=timezone.now())
+    token = uuid.uuid4().hex
+    CalendarStamp.objects.filter(pk=1).update(
+        version=F("version") + 1, token=token, changed_at=timezone.now()
+    )
+    _uncommitted_tokens.add(token)
+    transaction.on_commit(lambda: _uncommitted_tokens.discard(token))
     return stamp.version + 1
 
 
@@ -188,7 +225,9 @@ def due_soon_workdays() -> int:
 def deadline_status(
     deadline: Deadline, today: dt.date | None = None, calendar: BusinessCalendar | None = None
 ) -> str:
-    """未到期 / 即将到期 / 已超期 / 按期完成 / 超期完成 / 中止中 / 暂定, derived from today."""
+    """未到期 / 即将到期 / 已超期 / 按期完成 / 超期完成 / 中止中 / 暂定, derived from today and the
+    calendar of the deadline's court. A 暂定 deadline that is due soon shows 即将到期 (the board
+    marks it 暂定 as well)."""
     today = today or timezone.localdate()
     if deadline.completed_on is not None:
         if deadline.due_date is None or deadline.completed_on <= deadline.due_date:
@@ -198,22 +237,21 @@ def deadline_status(
         return DeadlineStatus.SUSPENDED
     if deadline.due_date < today:
         return DeadlineStatus.OVERDUE
-    if deadline.provisional:
-        return DeadlineStatus.PROVISIONAL
-    calendar = calendar or get_calendar()
-    try:
-        soon = deadline.due_date <= calendar.add_working_days(today, due_soon_workdays())
-    except CalendarUnknown:
-        soon = (deadline.due_date - today).days <= due_soon_workdays()
-    return DeadlineStatus.DUE_SOON if soon else DeadlineStatus.PENDING
+    if deadline.due_date <= due_soon_limit(today, calendar or get_calendar(deadline.court_id)):
+        return DeadlineStatus.DUE_SOON
+    return DeadlineStatus.PROVISIONAL if deadline.provisional else DeadlineStatus.PENDING
 
 
-def due_soon_limit(today: dt.date | None = None) -> dt.date:
+def due_soon_limit(today: dt.date | None = None, calendar: BusinessCalendar | None = None) -> dt.date:
+    """The last due date that counts as 即将到期 today."""
     today = today or timezone.localdate()
+    n = due_soon_workdays()
+    if n <= 0:
+        return today
     try:
-        return get_calendar().add_working_days(today, due_soon_workdays())
+        return (calendar or get_calendar()).add_working_days(today, n)
     except CalendarUnknown:
-        return today + dt.timedelta(days=due_soon_workdays())
+        return (calendar or get_calendar()).provisional().add_working_days(today, n)
 
 
 def _spec_of(deadline: Deadline) -> PeriodSpec:
@@ -297,16 +335,21 @@ def create_deadline(
     title = title.strip()
     if not title:
         raise ServiceError("请填写期限事项。", field="title")
-    if rule_code:
-        rule = rule_in_force(rule_code, start_date)
-        spec = period_for(rule, expedited=expedited)
-        length, unit, basis, start_event = spec.length, spec.unit.value, spec.basis, rule.start_event
-    else:
-        rule = None
-        if not length or length <= 0 or unit not in UnitChoice.values:
-            raise ServiceError("请填写正整数的期限长度并选择单位。", field="length")
-        basis = "自定期限"
+    if not rule_code and (not length or length <= 0 or unit not in UnitChoice.values):
+        raise ServiceError("请填写正整数的期限长度并选择单位。", field="length")
     with transaction.atomic():
+        rule = None
+        basis = "自定期限"
+        if rule_code:
+            # locked, so that a revision of the rule running now cannot leave this deadline
+            # on the version it is closing
+            found = rule_in_force(rule_code, start_date)
+            rule = TimeLimitRule.objects.select_for_update().get(pk=found.pk)
+            if not rule.in_force_on(start_date):
+                rule = rule_in_force(rule_code, start_date)
+            spec = period_for(rule, expedited=expedited)
+            length, unit, basis, start_event = spec.length, spec.unit.value, spec.basis, rule.start_event
+        assert length is not None
         deadline = Deadline(
             kind=kind,
             title=title,
@@ -344,28 +387,49 @@ def _can_extend(actor: User | None, deadline: Deadline) -> bool:
     return actor.has_role(Role.BASIC_DIRECTOR) and deadline.court_id == actor.court_id
 
 
+def _extension_total(deadline: Deadline, unit: str) -> int:
+    return sum(e.length for e in deadline.extensions.all() if e.unit == unit)
+
+
 def extend_deadline(
     deadline: Deadline, *, actor: User | None, length: int, unit: str, reason: str
 ) -> Deadline:
-    """Approve an extension (Art. 9: 需要延长期限的，由执行局长批准)."""
+    """Approve an extension (Art. 9: 需要延长期限的，由执行局长批准). A rule that is not
+    extendable refuses; a rule's cap (e.g. 执复: at most 30 days) is enforced; the approver the
+    rule names (e.g. 院长) is recorded with the extension."""
     _require_write(actor, deadline.court)
     if not _can_extend(actor, deadline):
         raise PermissionDenied("延长期限须由局长批准。")
-    if deadline.completed_on is not None:
-        raise ServiceError("该期限已完成，不能延长。")
     if length <= 0 or unit not in UnitChoice.values:
         raise ServiceError("请填写正整数的延长长度并选择单位。")
     if not reason.strip():
         raise ServiceError("请填写延长理由。")
     with transaction.atomic():
-        deadline = Deadline.objects.select_for_update().get(pk=deadline.pk)
+        deadline = Deadline.objects.select_for_update().select_related("rule").get(pk=deadline.pk)
+        if deadline.completed_on is not None:
+            raise ServiceError("该期限已完成，不能延长。")
+        rule = deadline.rule
+        if rule is not None and not rule.extendable:
+            raise ServiceError(f"依{rule.basis}，该期限不能延长。")
+        if rule is not None and rule.max_extension_length:
+            cap_unit = rule.max_extension_unit or rule.unit
+            if unit != cap_unit:
+                raise ServiceError(
+                    f"该期限最多延长{rule.max_extension_length}{Unit(cap_unit).label}，请按此单位填写。"
+                )
+            if _extension_total(deadline, unit) + length > rule.max_extension_length:
+                raise ServiceError(
+                    f"依{rule.basis}，延长合计不得超过{rule.max_extension_length}{Unit(cap_unit).label}。"
+                )
         before = snapshot(deadline, ("due_date", "provisional"))
+        approver_title = rule.extension_approver if rule is not None else ""
         DeadlineExtension.objects.create(
             deadline=deadline,
             length=length,
             unit=unit,
             reason=reason.strip(),
             approved_by=actor,
+            approver_title=approver_title,
             previous_due=deadline.due_date,
         )
         _apply(deadline, evaluate(deadline), calendar_version())
@@ -377,7 +441,8 @@ def extend_deadline(
             before=before,
             after={
                 **snapshot(deadline, ("due_date", "provisional")),
-                "extension": f"{length}{UnitChoice(unit).label}",
+                "extension": f"{length}{Unit(unit).label}",
+                "approver_title": approver_title,
             },
             reason=reason,
         )
@@ -385,16 +450,19 @@ def extend_deadline(
 
 
 def suspend_deadline(deadline: Deadline, *, actor: User | None, start: dt.date, reason: str) -> Deadline:
-    """Record a period not counted (中止 …) from ``start``; the deadline stops running."""
+    """Record a period not counted (中止 …) from ``start``; the deadline stops running. A period
+    that has already expired cannot be suspended (it stays 已超期)."""
     _require_write(actor, deadline.court)
     if not reason.strip():
         raise ServiceError("请填写中止事由。")
-    if start < deadline.start_date:
-        raise ServiceError("中止日期不能早于起算日。")
+    if start <= deadline.start_date:
+        raise ServiceError("中止日期必须晚于起算日（起算日本身不计入期限）。")
     with transaction.atomic():
         deadline = Deadline.objects.select_for_update().get(pk=deadline.pk)
         if deadline.completed_on is not None or deadline.intervals.filter(end__isnull=True).exists():
             raise ServiceError("该期限已完成或已处于中止中。")
+        if deadline.due_date is not None and start > deadline.due_date:
+            raise ServiceError(f"期限已于{deadline.due_date.isoformat()}届满，不能再中止。")
         before = snapshot(deadline, ("due_date", "suspended_since"))
         DeadlineInterval.objects.create(
             deadline=deadline, start=start, reason=reason.strip(), recorded_by=actor
@@ -440,7 +508,12 @@ def resume_deadline(deadline: Deadline, *, actor: User | None, end: dt.date) -> 
 
 def complete_deadline(deadline: Deadline, *, actor: User | None, on: dt.date | None = None) -> Deadline:
     _require_write(actor, deadline.court)
-    on = on or timezone.localdate()
+    today = timezone.localdate()
+    on = on or today
+    if on > today:
+        raise ServiceError("完成日期不能晚于今天。")
+    if on < deadline.start_date:
+        raise ServiceError("完成日期不能早于起算日。")
     with transaction.atomic():
         updated = Deadline.objects.filter(pk=deadline.pk, completed_on__isnull=True).update(completed_on=on)
         if updated != 1:
@@ -472,7 +545,7 @@ def _calendar_for(
 ) -> BusinessCalendar:
     key = court_id if court_id in local or (override is not None and override.court_id == court_id) else None
     if key not in cache:
-        cache[key] = build_calendar(key, override=override) if override is not None else get_calendar(key)
+        cache[key] = build_calendar(key, override=override) if override is not None else build_calendar(key)
     return cache[key]
 
 
@@ -493,13 +566,14 @@ def plan_recompute(deadlines: Iterable[Deadline], *, override: Override | None =
     return moves
 
 
-def open_deadlines() -> Any:
-    return (
-        Deadline.objects.open()
-        .select_related("court")
-        .prefetch_related("intervals", "extensions")
-        .order_by("pk")
-    )
+def open_deadlines(*, lock: bool = False) -> Any:
+    """Open deadlines with what evaluation needs. With ``lock`` (inside a transaction), the rows
+    are locked (PostgreSQL ``FOR UPDATE``), so a recompute cannot overwrite an extension or
+    suspension committed meanwhile; SQLite's IMMEDIATE transactions serialise writers anyway."""
+    qs = Deadline.objects.open()
+    if lock:
+        qs = qs.select_for_update(of=("self",))
+    return qs.select_related("court").prefetch_related("intervals", "extensions").order_by("pk")
 
 
 def recompute_deadlines(deadlines: Iterable[Deadline]) -> int:
@@ -522,11 +596,18 @@ def recompute_deadlines(deadlines: Iterable[Deadline]) -> int:
 # --- the holiday arrangement ------------------------------------------------------------------
 
 
-def _require_admin(actor: User | None) -> None:
+def _require_admin(actor: User | None, court: Court | None) -> None:
+    """The national calendar and the rules are system-wide: superusers and the administrators
+    of the home court(s). A court's local holidays: an administrator who administers it."""
     if actor is None or actor.is_superuser:
         return
+    if court is None:
+        if not is_system_admin(actor):
+            raise PermissionDenied("只有本系统所属法院的系统管理员可以维护全国节假日安排和期限规则。")
+        return
     if not actor.has_role(Role.ADMIN):
-        raise PermissionDenied("只有系统管理员可以维护节假日安排和期限规则。")
+        raise PermissionDenied("只有系统管理员可以维护节假日安排。")
+    _require_write(actor, court)
 
 
 def save_holiday_year(
@@ -534,14 +615,13 @@ def save_holiday_year(
 ) -> tuple[HolidayYear, int]:
     """Replace the arrangement of ``year`` (national, or ``court``'s local holidays), bump the
     calendar stamp and recompute every open deadline. Returns (arrangement, deadlines moved)."""
-    _require_admin(actor)
-    if court is not None:
-        _require_write(actor, court)
+    _require_admin(actor, court)
     if not entries:
         raise ServiceError(f"{year}年没有录入任何节假日。")
     if any(e.date.year != year for e in entries):
         raise ServiceError(f"所有日期必须在{year}年内。")
     with transaction.atomic():
+        _bump_stamp()  # the calendar lock, taken first
         arrangement, created = HolidayYear.objects.get_or_create(
             year=year, court=court, defaults={"source": source, "entered_by": actor}
         )
@@ -557,8 +637,7 @@ def save_holiday_year(
             HolidayDay(arrangement=arrangement, date=e.date, is_working=e.is_working, name=e.name)
             for e in entries
         )
-        _bump_stamp()
-        moved = recompute_deadlines(open_deadlines())
+        moved = recompute_deadlines(open_deadlines(lock=True))
         record(
             "legaltime.calendar.save",
             actor=actor,
@@ -575,12 +654,27 @@ def save_holiday_year(
     return arrangement, moved
 
 
+def recompute_all(*, actor: User | None, reason: str = "") -> int:
+    """Recompute every open deadline under the calendar in force (e.g. after upgrading the
+    holiday package); bumps the stamp so every process rebuilds its index. Audited."""
+    with transaction.atomic():
+        version = _bump_stamp()
+        moved = recompute_deadlines(open_deadlines(lock=True))
+        record(
+            "legaltime.calendar.recompute",
+            actor=actor,
+            after={"calendar_version": version, "deadlines_moved": moved},
+            reason=reason,
+        )
+    return moved
+
+
 def revise_rule(
     rule: TimeLimitRule, *, actor: User | None, effective_from: dt.date, reason: str, **changes: Any
 ) -> tuple[TimeLimitRule, int]:
     """A new version of ``rule`` from ``effective_from``; deadlines whose start event falls on
     or after that date move to it and are recomputed. Returns (new version, deadlines moved)."""
-    _require_admin(actor)
+    _require_admin(actor, None)
     allowed = {
         "name",
         "governs",
@@ -592,6 +686,8 @@ def revise_rule(
         "basis_article",
         "extendable",
         "extension_approver",
+        "max_extension_length",
+        "max_extension_unit",
         "is_default",
         "conflict_note",
         "confidence",
@@ -621,9 +717,18 @@ def revise_rule(
             setattr(new, name, value)
         if new.length <= 0 or new.unit not in UnitChoice.values:
             raise ServiceError("期限长度必须为正整数，并选择单位。")
+        if new.expedited_length:
+            if new.expedited_unit not in UnitChoice.values:
+                raise ServiceError("填写了特事特办期限的，请选择其单位。")
+        else:
+            new.expedited_length, new.expedited_unit = None, ""
+        if new.max_extension_length and new.max_extension_unit not in UnitChoice.values:
+            raise ServiceError("填写了最多延长期限的，请选择其单位。")
         new.save()
         TimeLimitRule.objects.filter(pk=current.pk).update(effective_to=effective_from)
-        affected = list(open_deadlines().filter(rule_code=current.code, start_date__gte=effective_from))
+        affected = list(
+            open_deadlines(lock=True).filter(rule_code=current.code, start_date__gte=effective_from)
+        )
         for deadline in affected:
             spec = period_for(new, expedited=deadline.expedited)
             deadline.rule = new

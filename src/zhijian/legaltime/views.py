@@ -19,7 +19,7 @@ from zhijian.core.access import acting_user, scoped_or_404, view_access
 from zhijian.core.exceptions import ServiceError
 from zhijian.org.choices import Role
 from zhijian.org.models import Court, User
-from zhijian.org.scoping import is_read_only, writable_court_ids
+from zhijian.org.scoping import is_read_only, is_system_admin, writable_court_ids
 
 from . import services
 from .arrangement import Entry, format_entries, parse_arrangement
@@ -69,13 +69,13 @@ def board_queryset(request: HttpRequest) -> tuple[QuerySet[Deadline], BoardFilte
         if status == DeadlineStatus.OVERDUE:
             qs = qs.filter(running, due_date__lt=today)
         elif status == DeadlineStatus.DUE_SOON:
-            qs = qs.filter(running, provisional=False, due_date__gte=today, due_date__lte=soon)
+            qs = qs.filter(running, due_date__gte=today, due_date__lte=soon)
         elif status == DeadlineStatus.PENDING:
             qs = qs.filter(running, provisional=False, due_date__gt=soon)
         elif status == DeadlineStatus.SUSPENDED:
             qs = qs.filter(Q(suspended_since__isnull=False) | Q(due_date__isnull=True))
         elif status == DeadlineStatus.PROVISIONAL:
-            qs = qs.filter(running, provisional=True, due_date__gte=today)
+            qs = qs.filter(running, provisional=True, due_date__gt=soon)
     if data.get("court"):
         qs = qs.filter(court_id=int(data["court"]))
     if data.get("kind"):
@@ -90,9 +90,8 @@ def board_queryset(request: HttpRequest) -> tuple[QuerySet[Deadline], BoardFilte
 
 
 def decorate(deadlines: Any, today: dt.date) -> None:
-    cal = services.get_calendar()
     for d in deadlines:
-        d.status = services.deadline_status(d, today, cal)
+        d.status = services.deadline_status(d, today, services.get_calendar(d.court_id))
         d.status_label = DeadlineStatus(d.status).label
         d.badge = STATUS_BADGE[DeadlineStatus(d.status)]
         d.days_left = (d.due_date - today).days if d.due_date and d.completed_on is None else None
@@ -306,6 +305,8 @@ def calculator(request: HttpRequest) -> HttpResponse:
             "unit": d["unit"],
             "expedited": d["expedited"],
         }
+        # the user's court's calendar, so that its local holidays count
+        kwargs["court_id"] = acting_user(request).court_id
         try:
             result = services.calculate(d["start"], **kwargs)
         except CalendarUnknown as exc:
@@ -337,13 +338,13 @@ def rule_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "rule": rule,
             "versions": versions,
             "start_label": event_label(rule.start_event),
-            "can_revise": (user.is_superuser or user.has_role(Role.ADMIN)) and rule.effective_to is None,
-            "open_count": Deadline.objects.open().filter(rule_code=rule.code).count(),
+            "can_revise": is_system_admin(user) and rule.effective_to is None,
+            "open_count": Deadline.objects.visible_to(user).open().filter(rule_code=rule.code).count(),
         },
     )
 
 
-@view_access(obj="rule", write=True, roles={Role.ADMIN})
+@view_access(obj="rule", write=True, roles={Role.ADMIN}, system=True)
 def rule_revise(request: HttpRequest, pk: int) -> HttpResponse:
     rule = get_object_or_404(TimeLimitRule, pk=pk)
     form = RuleReviseForm(request.POST or None, instance=TimeLimitRule.objects.get(pk=pk))
@@ -440,9 +441,14 @@ def holiday_calendar(request: HttpRequest) -> HttpResponse:
     year_param = request.GET.get("year") or request.POST.get("year") or str(this_year + 1)
     year = int(year_param) if year_param.isdigit() and 2004 <= int(year_param) <= 2100 else this_year + 1
     courts = {str(c.pk): c for c in Court.objects.writable_by(user)}
-    court_choices = [("", "全国"), *[(pk, c.short_name) for pk, c in courts.items()]]
-    court_param = request.GET.get("court") or request.POST.get("court") or ""
+    national = is_system_admin(user)
+    court_choices = ([("", "全国")] if national else []) + [(pk, c.short_name) for pk, c in courts.items()]
+    # on POST the court is what the form says, never the page address
+    court_param = request.POST.get("court", "") if request.method == "POST" else request.GET.get("court", "")
     court = courts.get(court_param)
+    if court is None and not national and courts and request.method != "POST":
+        court = next(iter(courts.values()))
+        court_param = str(court.pk)
     court_id = court.pk if court else None
     context: dict[str, Any] = {"rows": year_rows(), "year": year, "court": court}
     if request.method == "POST":
@@ -458,7 +464,10 @@ def holiday_calendar(request: HttpRequest) -> HttpResponse:
                 override = Override(year, entries, court_id)
                 preview_cal = services.build_calendar(court_id, override=override)
                 context["months"] = month_grid(year, preview_cal) if preview_cal.knows(year) else None
-                context["moves"] = services.plan_recompute(services.open_deadlines(), override=override)
+                moves = services.plan_recompute(services.open_deadlines(), override=override)
+                visible = set(Court.objects.visible_to(user).values_list("pk", flat=True))
+                context["moves"] = [m for m in moves if m.deadline.court_id in visible]
+                context["other_moves"] = len(moves) - len(context["moves"])
                 context["entry_count"] = len(entries)
                 if request.POST.get("action") == "save":
                     try:

@@ -93,6 +93,23 @@ def writable_court_ids(user: User | AnonymousUser) -> frozenset[int]:
     return _court_ids(user, write=True)
 
 
+def is_system_admin(user: User | AnonymousUser) -> bool:
+    """May maintain system-wide configuration (national calendar, time-limit rules): a superuser,
+    or a 系统管理员 of a court listed in ZHIJIAN_HOME_COURTS."""
+    from django.conf import settings
+
+    from .choices import Role
+
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    court = user.court
+    return bool(
+        user.has_role(Role.ADMIN) and court is not None and court.code in settings.ZHIJIAN_HOME_COURTS
+    )
+
+
 def is_read_only(user: User | AnonymousUser) -> bool:
     if not user.is_authenticated:
         return True
