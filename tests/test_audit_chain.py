@@ -205,22 +205,23 @@ def test_a_missing_checkpoint_file_is_reported(world: Any) -> None:
 
 
 def test_no_update_or_delete_path_in_the_application() -> None:
-    """Nothing in the application code updates or deletes audit rows."""
+    """Nothing in the application code updates or deletes audit rows (reads are fine)."""
+    import re
+
+    writes = re.compile(
+        r"AuditEvent\.objects[^\n]*\.(update|delete|bulk_update)\(|AuditEvent\([^)]*\)\.save\(|(event|audit_event)\.(save|delete)\("
+    )
     root = Path(__file__).resolve().parents[1] / "src" / "zhijian"
     offenders = []
     for path in root.rglob("*.py"):
         if "migrations" in path.parts:
             continue
-        text = path.read_text(encoding="utf-8")
-        for needle in (
-            "AuditEvent.objects.filter",
-            "AuditEvent.objects.update",
-            "event.delete(",
-            "event.save(",
-        ):
-            if needle in text and path.name != "querysets.py":
-                offenders.append(f"{path.relative_to(root)}: {needle}")
+        for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            if writes.search(line):
+                offenders.append(f"{path.relative_to(root)}:{lineno}: {line.strip()}")
     assert not offenders, offenders
+    assert writes.search("AuditEvent.objects.filter(pk=1).update(reason='x')")
+    assert not writes.search("AuditEvent.objects.filter(action='accounts.login').order_by('-seq')")
 
 
 @pytest.mark.django_db(transaction=True)

@@ -22,14 +22,36 @@ class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
     zhijian_access = AccessRule(public=True)
 
+    def get_redirect_url(self, request: HttpRequest | None = None) -> str:
+        """After logging in again, never land on an action URL (POST only): go to its page."""
+        from django.urls import Resolver404, resolve
+
+        from zhijian.core.access import parent_path
+
+        url = super().get_redirect_url(request) if request is not None else super().get_redirect_url()
+        if url:
+            try:
+                match = resolve(url.split("?")[0])
+            except Resolver404:
+                return url
+            rule = getattr(match.func, "zhijian_access", None)
+            if rule is not None and rule.post_only:
+                return parent_path(url.split("?")[0])
+        return url
+
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         context["session_expired"] = bool(self.request.GET.get("next")) and self.request.method == "GET"
+        context["logged_out"] = self.request.GET.get("logged_out") == "1"
+        context["site_name"] = "执监"  # not Django's Site (the host name)
         return context
 
 
 class LogoutView(auth_views.LogoutView):
     zhijian_access = AccessRule(public=True, post_only=True)
+
+    def get_success_url(self) -> str:
+        return f"{super().get_success_url()}?logged_out=1"
 
 
 def locked_out(request: HttpRequest, credentials: Any = None, *args: Any, **kwargs: Any) -> HttpResponse:

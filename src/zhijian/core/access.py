@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.db import models
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.http import Http404, HttpRequest, HttpResponse
 
 from zhijian.org.scoping import is_read_only, is_system_admin
 
@@ -70,7 +70,7 @@ def view_access(
         @wraps(view)
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             if rule.post_only and request.method != "POST":
-                return HttpResponseNotAllowed(["POST"])
+                return post_only_page(request)
             if not rule.public:
                 user = request.user
                 if not user.is_authenticated:
@@ -82,6 +82,32 @@ def view_access(
         return wrapper
 
     return decorator
+
+
+def parent_path(path: str) -> str:
+    """``/deadlines/9/extend/`` → ``/deadlines/9/``."""
+    trimmed = path.rstrip("/")
+    return trimmed[: trimmed.rfind("/") + 1] or "/"
+
+
+def post_only_page(request: HttpRequest) -> HttpResponse:
+    """An action URL opened directly (e.g. after logging in again): say so in Chinese and offer
+    the page the action belongs to. Nothing is done."""
+    from django.shortcuts import render
+
+    response = render(
+        request,
+        "core/error.html",
+        {
+            "code": 405,
+            "title": "请从页面上的按钮办理",
+            "message": "这是一个办理操作的地址，只能通过页面上的按钮提交；直接打开（例如重新登录后）不会办理任何事项。",
+            "back_url": parent_path(request.path),
+        },
+        status=405,
+    )
+    response["Allow"] = "POST"
+    return response
 
 
 def check_rule(user: Any, rule: AccessRule) -> None:

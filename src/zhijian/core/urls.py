@@ -7,4 +7,5 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("search/", views.search_view, name="search"),
     path("healthz", views.healthz, name="healthz"),
+    path("favicon.ico", views.favicon, name="favicon"),
 ]

@@ -11,8 +11,12 @@ from .registry import home_items, search
 @view_access()
 def home(request: HttpRequest) -> HttpResponse:
     """The signed-in user's home page: 待办 and 提醒 from every app, per role."""
+    from zhijian.audit.models import AuditEvent
+
     todos, alerts = home_items(request.user)
-    return render(request, "core/home.html", {"todos": todos, "alerts": alerts})
+    logins = AuditEvent.objects.filter(action="accounts.login", actor_id=request.user.pk).order_by("-seq")
+    previous = logins.values_list("created_at", flat=True)[1:2].first()
+    return render(request, "core/home.html", {"todos": todos, "alerts": alerts, "previous_login": previous})
 
 
 @view_access()
@@ -23,6 +27,14 @@ def search_view(request: HttpRequest) -> HttpResponse:
     for hit in hits:
         grouped.setdefault(hit.category, []).append(hit)
     return render(request, "core/search.html", {"q": query, "grouped": grouped, "count": len(hits)})
+
+
+@view_access(public=True)
+def favicon(request: HttpRequest) -> HttpResponse:
+    from django.shortcuts import redirect
+    from django.templatetags.static import static
+
+    return redirect(static("zhijian/favicon.svg"), permanent=True)
 
 
 @view_access(public=True)

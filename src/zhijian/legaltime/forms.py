@@ -9,9 +9,33 @@ from django.utils import timezone
 from .choices import DeadlineKind, DeadlineStatus, UnitChoice
 from .models import TimeLimitRule
 
+# <input type="date"> only accepts ISO dates.
+DATE = forms.DateInput(attrs={"type": "date", "min": "2000-01-01", "max": "2099-12-31"}, format="%Y-%m-%d")
+
 
 def current_rules() -> Any:
-    return TimeLimitRule.objects.filter(effective_to__isnull=True).order_by("code")
+    """One row per rule: the version in force today (a revision effective later is not offered
+    until it takes effect; the version used for a deadline is chosen by its start date)."""
+    from django.db.models import Q
+
+    today = timezone.localdate()
+    return (
+        TimeLimitRule.objects.filter(effective_from__lte=today)
+        .filter(Q(effective_to__isnull=True) | Q(effective_to__gt=today))
+        .order_by("-is_default", "code")
+    )
+
+
+def check_period(form: forms.Form, data: dict[str, Any]) -> None:
+    """Either a rule or a free length and unit — not both, not neither."""
+    if data.get("rule") and (data.get("length") or data.get("unit")):
+        form.add_error("length", "已选择期限规则时，期限由规则决定，请不要再填写长度和单位。")
+    elif (
+        not data.get("rule")
+        and not (data.get("length") and data.get("unit"))
+        and not form.has_error("length")
+    ):
+        form.add_error(None, "请选择期限规则，或填写期限长度和单位。")
 
 
 class RuleChoiceField(forms.ModelChoiceField):
@@ -21,9 +45,7 @@ class RuleChoiceField(forms.ModelChoiceField):
 
 
 class CalculatorForm(forms.Form):
-    start = forms.DateField(
-        label="起算日", initial=timezone.localdate, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    start = forms.DateField(label="起算日", initial=timezone.localdate, widget=DATE)
     rule = RuleChoiceField(
         queryset=TimeLimitRule.objects.none(),
         label="期限规则",
@@ -40,8 +62,7 @@ class CalculatorForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        if not data.get("rule") and not (data.get("length") and data.get("unit")):
-            raise forms.ValidationError("请选择期限规则，或填写期限长度和单位。")
+        check_period(self, data)
         return data
 
 
@@ -49,9 +70,7 @@ class DeadlineForm(forms.Form):
     title = forms.CharField(
         label="事项", max_length=200, help_text="例如：向市人大常委会内务司法委员会报告办理结果"
     )
-    start_date = forms.DateField(
-        label="起算日", initial=timezone.localdate, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    start_date = forms.DateField(label="起算日", initial=timezone.localdate, widget=DATE)
     rule = RuleChoiceField(
         queryset=TimeLimitRule.objects.none(),
         label="期限规则",
@@ -69,8 +88,7 @@ class DeadlineForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        if not data.get("rule") and not (data.get("length") and data.get("unit")):
-            raise forms.ValidationError("请选择期限规则，或填写期限长度和单位。")
+        check_period(self, data)
         return data
 
 
@@ -81,17 +99,19 @@ class ExtendForm(forms.Form):
 
 
 class SuspendForm(forms.Form):
-    start = forms.DateField(
-        label="中止自", initial=timezone.localdate, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    start = forms.DateField(label="中止自", initial=timezone.localdate, widget=DATE)
     reason = forms.CharField(label="事由", max_length=200)
+
+
+class CompleteForm(forms.Form):
+    on = forms.DateField(label="完成日期", initial=timezone.localdate, widget=DATE)
 
 
 class ResumeForm(forms.Form):
     end = forms.DateField(
         label="恢复前一日（中止最后一日）",
         initial=timezone.localdate,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DATE,
     )
 
 
@@ -116,7 +136,7 @@ class HolidayYearForm(forms.Form):
 
 
 class RuleReviseForm(forms.ModelForm):
-    effective_from = forms.DateField(label="新版本生效日期", widget=forms.DateInput(attrs={"type": "date"}))
+    effective_from = forms.DateField(label="新版本生效日期", widget=DATE)
     reason = forms.CharField(label="修改理由", max_length=300, help_text="例如：上级法院新规定的文号")
 
     class Meta:

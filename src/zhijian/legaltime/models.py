@@ -149,6 +149,11 @@ class TimeLimitRule(models.Model):
 
         return f"{self.length}{Unit(self.unit).label}"
 
+    @property
+    def last_day(self) -> dt.date | None:
+        """The last day this version is in force (``effective_to`` is exclusive)."""
+        return dt.date.fromordinal(self.effective_to.toordinal() - 1) if self.effective_to else None
+
     def in_force_on(self, day: dt.date) -> bool:
         return self.effective_from <= day and (self.effective_to is None or day < self.effective_to)
 

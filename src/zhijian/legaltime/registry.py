@@ -9,7 +9,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from zhijian.audit.labels import ACTION_LABELS
-from zhijian.core.registry import HomeItem, NavItem, register_home_provider, register_nav
+from zhijian.core.registry import (
+    HomeItem,
+    NavItem,
+    SearchHit,
+    register_home_provider,
+    register_nav,
+    register_search_provider,
+)
 from zhijian.org.choices import Role
 
 register_nav(NavItem("工作台", "时限看板", "legaltime:board", icon="alarm", order=10))
@@ -106,3 +113,12 @@ def next_year_calendar(user: Any) -> Iterator[HomeItem]:
             url=f"{url}?year={today.year + 1}",
             level="warning",
         )
+
+
+@register_search_provider
+def search_deadlines(user: Any, query: str) -> Iterator[SearchHit]:
+    from .models import Deadline
+
+    for d in Deadline.objects.visible_to(user).filter(title__icontains=query).select_related("court")[:10]:
+        due = d.due_date.isoformat() if d.due_date else "中止中"
+        yield SearchHit("期限", d.title, d.get_absolute_url(), subtitle=f"{d.court.short_name} · 届满 {due}")

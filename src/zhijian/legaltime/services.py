@@ -190,6 +190,24 @@ def period_for(rule: TimeLimitRule, *, expedited: bool = False) -> PeriodSpec:
     return PeriodSpec(rule.length, Unit(rule.unit), rule.basis, rule.name)
 
 
+MAX_LENGTH = {"days": 3650, "workdays": 2500, "months": 120, "years": 10}
+FIRST_YEAR, LAST_YEAR = 2000, 2099
+
+
+def check_date(day: dt.date, label: str = "日期") -> None:
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise ServiceError(f"{label}须在{FIRST_YEAR}年至{LAST_YEAR}年之间。")
+
+
+def check_period(start: dt.date, length: int, unit: str) -> None:
+    """Dates and lengths the legal clock accepts (anything else is a typing error)."""
+    check_date(start, "起算日")
+    if unit not in UnitChoice.values:
+        raise ServiceError("请选择期限单位。")
+    if length <= 0 or length > MAX_LENGTH[unit]:
+        raise ServiceError(f"期限长度须在 1 至 {MAX_LENGTH[unit]}{Unit(unit).label}之间。")
+
+
 def calculate(
     start: dt.date,
     *,
@@ -200,22 +218,31 @@ def calculate(
     court_id: int | None = None,
     allow_provisional: bool = False,
 ) -> DueResult:
-    """The calculator's and the CLI's entry point: a rule, or a free length and unit."""
+    """The calculator's and the CLI's entry point: a rule (the version in force on ``start``),
+    or a free length and unit."""
+    from .events import event_label
+
     if rule is not None:
+        rule = rule_in_force(rule.code, start)
         spec = period_for(rule, expedited=expedited)
     elif length and unit:
         spec = PeriodSpec(length, Unit(unit), "")
     else:
         raise ServiceError("请选择期限规则，或填写期限长度和单位。")
-    from .events import event_label
-
+    check_period(start, spec.length, spec.unit.value)
     label = event_label(rule.start_event) if rule is not None else ""
-    return compute_due(
+    result = compute_due(
         start, spec, get_calendar(court_id), allow_provisional=allow_provisional, start_label=label
     )
-
-
-# --- deadlines --------------------------------------------------------------------------------
+    if rule is not None:
+        until = f"至{rule.effective_to.isoformat()}前" if rule.effective_to else "起施行"
+        result.steps.insert(
+            1,
+            f"适用规则：{rule.name}（第{rule.version}版，{rule.effective_from.isoformat()}{until}，按起算日确定版本）。",
+        )
+        if expedited and not rule.expedited_length:
+            result.steps.insert(2, "该规则未规定特事特办的缩短期限，按一般期限计算。")
+    return result
 
 
 def due_soon_workdays() -> int:
@@ -337,6 +364,10 @@ def create_deadline(
         raise ServiceError("请填写期限事项。", field="title")
     if not rule_code and (not length or length <= 0 or unit not in UnitChoice.values):
         raise ServiceError("请填写正整数的期限长度并选择单位。", field="length")
+    check_date(start_date, "起算日")
+    if not rule_code:
+        assert length is not None
+        check_period(start_date, length, unit)
     with transaction.atomic():
         rule = None
         basis = "自定期限"
@@ -400,8 +431,8 @@ def extend_deadline(
     _require_write(actor, deadline.court)
     if not _can_extend(actor, deadline):
         raise PermissionDenied("延长期限须由局长批准。")
-    if length <= 0 or unit not in UnitChoice.values:
-        raise ServiceError("请填写正整数的延长长度并选择单位。")
+    if length <= 0 or unit not in UnitChoice.values or length > MAX_LENGTH[unit]:
+        raise ServiceError("请填写合理的延长长度并选择单位。")
     if not reason.strip():
         raise ServiceError("请填写延长理由。")
     with transaction.atomic():
@@ -457,6 +488,8 @@ def suspend_deadline(deadline: Deadline, *, actor: User | None, start: dt.date, 
         raise ServiceError("请填写中止事由。")
     if start <= deadline.start_date:
         raise ServiceError("中止日期必须晚于起算日（起算日本身不计入期限）。")
+    if start > timezone.localdate():
+        raise ServiceError("中止日期不能晚于今天：请在中止实际发生后登记。")
     with transaction.atomic():
         deadline = Deadline.objects.select_for_update().get(pk=deadline.pk)
         if deadline.completed_on is not None or deadline.intervals.filter(end__isnull=True).exists():
@@ -490,7 +523,9 @@ def resume_deadline(deadline: Deadline, *, actor: User | None, end: dt.date) -> 
         if interval is None:
             raise ServiceError("该期限没有处于中止中。")
         if end < interval.start:
-            raise ServiceError("恢复日期不能早于中止日期。")
+            raise ServiceError("中止的最后一日不能早于中止日期。")
+        if end > timezone.localdate():
+            raise ServiceError("中止的最后一日不能晚于今天。")
         before = snapshot(deadline, ("due_date", "suspended_since"))
         interval.end = end
         interval.save(update_fields=["end"])

@@ -29,6 +29,7 @@ from .events import event_label
 from .forms import (
     BoardFilterForm,
     CalculatorForm,
+    CompleteForm,
     DeadlineForm,
     ExtendForm,
     HolidayYearForm,
@@ -125,28 +126,25 @@ def board(request: HttpRequest) -> HttpResponse:
 
 @view_access()
 def board_export(request: HttpRequest) -> HttpResponse:
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
     qs, _ = board_queryset(request)
     today = timezone.localdate()
     rows = list(qs[:50_000])
     decorate(rows, today)
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet("时限看板")
-    ws.append(
-        [
-            "事项",
-            "类别",
-            "责任法院",
-            "责任人",
-            "起算日",
-            "期限",
-            "依据",
-            "届满日",
-            "剩余天数",
-            "状态",
-            "暂定",
-            "完成日期",
-        ]
-    )
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = "时限看板"
+    headers = [
+        ("事项", 44), ("类别", 12), ("责任法院", 14), ("责任人", 10), ("起算日", 12), ("期限", 12),
+        ("依据", 40), ("届满日", 12), ("中止自", 12), ("剩余天数", 10), ("状态", 10), ("暂定", 6), ("完成日期", 12),
+    ]  # fmt: skip
+    ws.append([h for h, _ in headers])
+    for i, (_, width) in enumerate(headers, start=1):
+        ws.column_dimensions[get_column_letter(i)].width = width
+        ws.cell(row=1, column=i).font = Font(bold=True)
     for d in rows:
         ws.append(
             [
@@ -158,12 +156,18 @@ def board_export(request: HttpRequest) -> HttpResponse:
                 d.period_label,
                 d.basis,
                 d.due_date,
+                d.suspended_since,
                 d.days_left,
                 d.status_label,
                 "是" if d.provisional else "",
                 d.completed_on,
             ]
         )
+    for column in ("E", "H", "I", "M"):
+        for cell in ws[column][1:]:
+            cell.number_format = "yyyy-mm-dd"
+    ws.freeze_panes = "A2"
+    ws.auto_filter.ref = ws.dimensions
     out = io.BytesIO()
     wb.save(out)
     record(
@@ -226,6 +230,7 @@ def deadline_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "extend_form": ExtendForm(),
             "suspend_form": SuspendForm(),
             "resume_form": ResumeForm(),
+            "complete_form": CompleteForm(),
             "open_interval": deadline.intervals.filter(end__isnull=True).first(),
             "start_event": event_label(deadline.start_event),
         },
@@ -237,17 +242,20 @@ def _deadline_action(request: HttpRequest, pk: int, action: str) -> HttpResponse
     deadline = access_deadline(user, pk, write=True)
     try:
         if action == "complete":
-            services.complete_deadline(deadline, actor=user)
-            messages.success(request, "已标记为完成。")
+            done = CompleteForm(request.POST)
+            on = done.cleaned_data["on"] if done.is_valid() else None
+            deadline = services.complete_deadline(deadline, actor=user, on=on)
+            decorate([deadline], timezone.localdate())
+            messages.success(request, f"已于{deadline.completed_on}办结（{deadline.status_label}）。")
         elif action == "extend":
             form = ExtendForm(request.POST)
             if not form.is_valid():
                 raise ServiceError("请填写延长长度、单位和理由。")
             d = form.cleaned_data
-            services.extend_deadline(
+            deadline = services.extend_deadline(
                 deadline, actor=user, length=d["length"], unit=d["unit"], reason=d["reason"]
             )
-            messages.success(request, "已延长期限。")
+            messages.success(request, f"已延长期限，新的届满日为 {deadline.due_date}。")
         elif action == "suspend":
             suspend = SuspendForm(request.POST)
             if not suspend.is_valid():
@@ -263,8 +271,8 @@ def _deadline_action(request: HttpRequest, pk: int, action: str) -> HttpResponse
             resume = ResumeForm(request.POST)
             if not resume.is_valid():
                 raise ServiceError("请填写中止的最后一日。")
-            services.resume_deadline(deadline, actor=user, end=resume.cleaned_data["end"])
-            messages.success(request, "已恢复计算，届满日已重新计算。")
+            deadline = services.resume_deadline(deadline, actor=user, end=resume.cleaned_data["end"])
+            messages.success(request, f"已恢复计算，新的届满日为 {deadline.due_date}。")
     except ServiceError as exc:
         messages.error(request, exc.message)
     return redirect(deadline.get_absolute_url())
@@ -322,7 +330,17 @@ def calculator(request: HttpRequest) -> HttpResponse:
 
 @view_access()
 def rule_list(request: HttpRequest) -> HttpResponse:
-    rules = TimeLimitRule.objects.filter(effective_to__isnull=True).order_by("-is_default", "code")
+    from .forms import current_rules
+
+    rules = list(current_rules())
+    upcoming = {
+        r.code: r
+        for r in TimeLimitRule.objects.filter(effective_from__gt=timezone.localdate()).order_by(
+            "effective_from"
+        )
+    }
+    for rule in rules:
+        rule.upcoming = upcoming.get(rule.code)
     return render(request, "legaltime/rule_list.html", {"rules": rules})
 
 
@@ -339,7 +357,7 @@ def rule_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "versions": versions,
             "start_label": event_label(rule.start_event),
             "can_revise": is_system_admin(user) and rule.effective_to is None,
-            "open_count": Deadline.objects.visible_to(user).open().filter(rule_code=rule.code).count(),
+            "open_count": Deadline.objects.visible_to(user).open().filter(rule=rule).count(),
         },
     )
 
@@ -383,7 +401,7 @@ def year_rows() -> list[dict[str, Any]]:
     for year in range(this_year + 1, min(pkg.start, this_year - 3) - 1, -1):
         if year < this_year - 3:
             break
-        status = "已录入" if year in entered else ("内置（chinesecalendar）" if year in pkg else "未录入")
+        status = "已录入" if year in entered else ("内置（节假日数据包）" if year in pkg else "未录入")
         rows.append(
             {"year": year, "status": status, "entry": entered.get(year), "local": local.get(year, [])}
         )

@@ -209,6 +209,24 @@ class UserAdminForm(forms.ModelForm):
         if self.instance.pk:
             self.fields["roles"].initial = sorted(self.instance.role_codes)
 
+    def clean_roles(self) -> list[str]:
+        roles: list[str] = self.cleaned_data.get("roles", [])
+        if not roles:
+            raise ValidationError("请至少选择一个角色。")
+        return roles
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        court = data.get("court")
+        if court is not None and data.get("roles"):
+            from .services import _clean_roles
+
+            try:
+                _clean_roles(data["roles"], court)
+            except ServiceError as exc:
+                self.add_error("roles", exc.message)
+        return data
+
     def clean_new_password(self) -> str:
         password: str = self.cleaned_data.get("new_password", "")
         if not self.instance.pk and not password:

@@ -175,12 +175,29 @@ def set_designated_contact(
 # --- users and roles --------------------------------------------------------------------------
 
 
-def _clean_roles(roles: Iterable[str]) -> set[str]:
+# Roles that belong to a court supervising others (a city court), and to a basic court.
+SUPERVISOR_COURT_ROLES = {Role.OFFICER, Role.DIRECTOR, Role.EVALUATOR, Role.LEADER, Role.ADMIN}
+BASIC_COURT_ROLES = {Role.CONTACT, Role.BASIC_DIRECTOR}
+
+
+def _clean_roles(roles: Iterable[str], court: Court | None = None) -> set[str]:
     result = set()
     for role in roles:
         if role not in Role.values:
             raise ServiceError(f"未知角色：{role}")
         result.add(role)
+    if court is not None:
+        supervises = court.supervised.exists()
+        wrong = [Role(r).label for r in sorted(result) if (r in SUPERVISOR_COURT_ROLES and not supervises)]
+        if wrong:
+            raise ServiceError(
+                f"{court.short_name}不监督其他法院，不能授予：{'、'.join(wrong)}。", field="roles"
+            )
+        wrong = [Role(r).label for r in sorted(result) if r in BASIC_COURT_ROLES and not court.is_basic]
+        if wrong:
+            raise ServiceError(
+                f"{'、'.join(wrong)}是基层法院的角色，不能授予{court.short_name}的用户。", field="roles"
+            )
     return result
 
 
@@ -202,7 +219,7 @@ def create_user(
     **fields: Any,
 ) -> User:
     _require(can_administer(actor, court) or (actor is not None and actor.is_superuser))
-    role_set = _clean_roles(roles)
+    role_set = _clean_roles(roles, court)
     if court is None and not fields.get("is_superuser"):
         raise ServiceError("用户必须属于一个法院。", field="court")
     if User.objects.filter(username__iexact=username).exists():
@@ -241,7 +258,7 @@ def update_user(
                 raise ServiceError(f"字段 {name} 不能在此修改。")
             setattr(user, name, value)
         if roles is not None:
-            role_set = _clean_roles(roles)
+            role_set = _clean_roles(roles, user.court)
             if (
                 actor is not None
                 and actor.pk == user.pk
