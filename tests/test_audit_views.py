@@ -77,3 +77,21 @@ def test_event_detail_shows_the_hashes(world: Any, events: None) -> None:
     assert event is not None
     html = client_for(world, "city.admin").get(event.get_absolute_url()).content.decode()
     assert event.hash in html and event.prev_hash in html
+
+
+def test_the_admin_history_of_an_object_is_its_audit_trail(world: Any) -> None:
+    user = world.users["a.member"]
+    client = client_for(world, "city.admin")
+    response = client.get(f"/admin/org/user/{user.pk}/history/")
+    assert response.status_code == 302 and f"target=org.User:{user.pk}" in response["Location"]
+    html = client.get(response["Location"]).content.decode()
+    assert "成员-a（a.member）" in html and "测试乙基层" not in html.split("<tbody>")[1]
+
+
+def test_a_reversed_date_range_is_read_the_right_way_round(world: Any, events: None) -> None:
+    client = client_for(world, "city.director")
+    today = __import__("datetime").date.today()
+    html = client.get(
+        reverse("audit:event_list"), {"date_from": today.isoformat(), "date_to": "2020-01-01"}
+    ).content.decode()
+    assert "没有符合条件的审计事件" not in html

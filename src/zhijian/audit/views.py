@@ -32,7 +32,10 @@ def _parse_date(value: str) -> dt.date | None:
 
 def filtered_events(request: HttpRequest) -> tuple[QuerySet[Any], dict[str, str]]:
     events = events_visible_to(request.user)
-    params = {k: request.GET.get(k, "").strip() for k in ("user", "court", "action", "date_from", "date_to")}
+    params = {
+        k: request.GET.get(k, "").strip()
+        for k in ("user", "court", "action", "date_from", "date_to", "target")
+    }
     if params["user"]:
         events = events.filter(actor_name__icontains=params["user"]) | events.filter(
             actor_username__iexact=params["user"]
@@ -41,11 +44,17 @@ def filtered_events(request: HttpRequest) -> tuple[QuerySet[Any], dict[str, str]
         events = events.filter(court_id=int(params["court"]))
     if params["action"]:
         events = events.filter(action=params["action"])
+    if ":" in params["target"]:
+        target_type, target_id = params["target"].rsplit(":", 1)
+        events = events.filter(target_type=target_type, target_id=target_id)
     tz = timezone.get_current_timezone()
     start = _parse_date(params["date_from"])
+    end = _parse_date(params["date_to"])
+    if start and end and start > end:  # typed the wrong way round
+        start, end = end, start
+        params["date_from"], params["date_to"] = start.isoformat(), end.isoformat()
     if start:
         events = events.filter(created_at__gte=dt.datetime.combine(start, dt.time.min, tzinfo=tz))
-    end = _parse_date(params["date_to"])
     if end:
         events = events.filter(
             created_at__lt=dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tzinfo=tz)

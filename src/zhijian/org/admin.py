@@ -77,6 +77,13 @@ class ServiceModelAdmin(admin.ModelAdmin):
             messages.error(request, f"未保存：{exc.message}")
             return HttpResponseRedirect(request.get_full_path())
 
+    def history_view(self, request: HttpRequest, object_id: str, extra_context: Any = None) -> HttpResponse:
+        """The object's history is the audit trail, not Django's LogEntry."""
+        from django.urls import reverse
+
+        label = self.model._meta.label
+        return HttpResponseRedirect(f"{reverse('audit:event_list')}?target={label}:{object_id}")
+
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
         for obj in queryset:
             self.delete_model(request, obj)
