@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "zhijian.audit",
     "zhijian.org",
     "zhijian.legaltime",
+    "zhijian.cases",
     "zhijian.accounts",
     "zhijian.api",
 ]
