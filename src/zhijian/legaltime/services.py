@@ -436,7 +436,7 @@ def extend_deadline(
     if not reason.strip():
         raise ServiceError("请填写延长理由。")
     with transaction.atomic():
-        deadline = Deadline.objects.select_for_update().select_related("rule").get(pk=deadline.pk)
+        deadline = Deadline.objects.select_for_update(of=("self",)).select_related("rule").get(pk=deadline.pk)
         if deadline.completed_on is not None:
             raise ServiceError("该期限已完成，不能延长。")
         rule = deadline.rule
