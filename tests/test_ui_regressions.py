@@ -211,3 +211,133 @@ def test_board_export_is_readable(world: Any) -> None:
     sheet = load_workbook(io.BytesIO(response.content)).active
     assert sheet is not None and sheet.freeze_panes == "A2" and sheet["A1"].font.bold
     assert sheet.column_dimensions["A"].width >= 40 and sheet["I1"].value == "中止自"
+
+
+# --- second walkthrough ---------------------------------------------------------------------
+
+
+def test_a_back_dated_suspension_of_an_overdue_deadline_needs_a_director(world: Any) -> None:
+    today = timezone.localdate()
+    deadline = services.create_deadline(
+        actor=None, title="x", court=world.courts["a"], owner=world.user("a.contact"),
+        start_date=today - dt.timedelta(days=40), length=20, unit="days",
+    )  # fmt: skip
+    assert deadline.due_date is not None and deadline.due_date < today
+    with pytest.raises(Exception, match="须由局长办理"):
+        services.suspend_deadline(
+            deadline, actor=world.user("a.contact"), start=today - dt.timedelta(days=30), reason="补登"
+        )
+    services.suspend_deadline(
+        deadline, actor=world.user("a.director"), start=today - dt.timedelta(days=30), reason="补登"
+    )
+
+
+def test_a_handler_cannot_extend_a_statutory_deadline_he_created(world: Any) -> None:
+    services.seed_rules()
+    handler = world.user("a.handler")
+    deadline = services.create_deadline(
+        actor=handler,
+        title="x",
+        court=world.courts["a"],
+        owner=handler,
+        start_date=D("2026-11-02"),
+        rule_code="CASE_LIMIT",
+    )
+    with pytest.raises(Exception, match="局长"):
+        services.extend_deadline(deadline, actor=handler, length=3, unit="months", reason="x")
+    free = services.create_deadline(
+        actor=handler,
+        title="y",
+        court=world.courts["a"],
+        owner=handler,
+        start_date=D("2026-11-02"),
+        length=5,
+        unit="days",
+    )
+    services.extend_deadline(free, actor=handler, length=1, unit="days", reason="自定期限可自行调整")
+
+
+@pytest.mark.parametrize(
+    ("start", "length", "unit"),
+    [("2001-03-01", 5, "days"), ("2060-03-01", 1, "months"), ("2099-12-20", 5, "days")],
+)
+def test_dates_the_forms_accept_never_give_a_500(world: Any, start: str, length: int, unit: str) -> None:
+    client = client_for(world, "city.officer")
+    response = client.get(reverse("legaltime:calculator"), {"start": start, "length": length, "unit": unit})
+    assert response.status_code == 200 and "暂定" in response.content.decode()
+    response = client.post(
+        reverse("legaltime:deadline_create"),
+        {"title": f"远期{start}", "start_date": start, "length": length, "unit": unit},
+    )
+    assert response.status_code == 302
+    assert Deadline.objects.get(title=f"远期{start}").provisional
+
+
+def test_several_pending_versions_are_listed_and_revisions_follow_the_latest(world: Any) -> None:
+    services.seed_rules()
+    v1 = TimeLimitRule.objects.get(code="SUP_LETTER")
+    v2, _ = services.revise_rule(v1, actor=None, effective_from=D("2098-01-01"), reason="a", length=7)
+    services.revise_rule(v2, actor=None, effective_from=D("2099-01-01"), reason="b", length=8)
+    html = client_for(world, "city.admin").get(reverse("legaltime:rule_list")).content.decode()
+    assert "第2版（7日）自2098-01-01起施行" in html and "第3版（8日）自2099-01-01起施行" in html
+    response = client_for(world, "city.admin").get(reverse("legaltime:rule_revise", args=[v1.pk]))
+    latest = TimeLimitRule.objects.get(code="SUP_LETTER", version=3)
+    assert response.status_code == 302 and response["Location"] == reverse(
+        "legaltime:rule_revise", args=[latest.pk]
+    )
+    with pytest.raises(ServiceError, match="请在最新的第3版上修订"):
+        services.revise_rule(v1, actor=None, effective_from=D("2099-06-01"), reason="c", length=9)
+
+
+def test_extension_errors_are_specific_and_periods_read_as_months(world: Any) -> None:
+    deadline = services.create_deadline(
+        actor=None, title="x", court=world.courts["city"], owner=world.user("city.officer"),
+        start_date=D("2026-11-02"), length=5, unit="days",
+    )  # fmt: skip
+    client = client_for(world, "city.director")
+    url = reverse("legaltime:deadline_extend", args=[deadline.pk])
+    page = client.post(url, {"length": 99999, "unit": "days", "reason": "x"}, follow=True).content.decode()
+    assert "未延长。延长：" in page and "小于或等于" in page
+    client.post(url, {"length": 1, "unit": "months", "reason": "院长批准"})
+    html = client.get(deadline.get_absolute_url()).content.decode()
+    assert "<td>1个月</td>" in html
+
+
+def test_expedited_needs_a_rule(world: Any) -> None:
+    response = client_for(world, "city.officer").post(
+        reverse("legaltime:deadline_create"),
+        {"title": "x", "start_date": "2026-11-02", "length": 5, "unit": "days", "expedited": "on"},
+    )
+    assert "特事特办只对按规则计算的期限有效" in response.content.decode() and not Deadline.objects.exists()
+
+
+def test_relogin_explains_the_action_was_not_done(world: Any) -> None:
+    deadline = services.create_deadline(
+        actor=None, title="x", court=world.courts["city"], start_date=D("2026-11-02"), length=5, unit="days"
+    )
+    url = reverse("legaltime:deadline_extend", args=[deadline.pk])
+    client = Client()
+    response = client.post(
+        f"{reverse('accounts:login')}?next={url}",
+        {"username": "city.director", "password": PASSWORD, "next": url},
+        follow=True,
+    )
+    assert "因登录超时没有办理" in response.content.decode()
+
+
+def test_the_grant_form_keeps_what_was_typed_on_error(world: Any) -> None:
+    client = client_for(world, "city.admin")
+    response = client.post(
+        "/admin/org/accessgrant/add/",
+        {
+            "user": world.users["b.member"].pk,
+            "court": world.courts["a"].pk,
+            "reason": "评查活动",
+            "valid_from_0": "2026-12-01",
+            "valid_from_1": "00:00:00",
+            "valid_until_0": "2026-11-01",
+            "valid_until_1": "00:00:00",
+        },
+    )
+    html = response.content.decode()
+    assert response.status_code == 200 and "失效时间必须晚于生效时间" in html and "评查活动" in html

@@ -36,8 +36,15 @@ class LoginView(auth_views.LoginView):
                 return url
             rule = getattr(match.func, "zhijian_access", None)
             if rule is not None and rule.post_only:
+                self.action_not_done = True
                 return parent_path(url.split("?")[0])
         return url
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        if getattr(self, "action_not_done", False):
+            messages.warning(self.request, "您刚才的操作因登录超时没有办理，请在本页重新提交。")
+        return response
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)

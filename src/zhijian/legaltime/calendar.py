@@ -221,13 +221,11 @@ class BusinessCalendar:
                 names.append(name)
         return Block(days[0], days[-1], f"{'、'.join(names)}放假" if names else "周末")
 
-    def provisional(self, horizon: int = 30) -> BusinessCalendar:
-        """This calendar extended with weekends-only years up to ``horizon`` years past the last
-        known one, for provisional (暂定) due dates. Built once per calendar."""
+    def provisional(self, first: int = 1990, last: int = 2140) -> BusinessCalendar:
+        """This calendar with every unknown year from ``first`` to ``last`` filled in as
+        weekends-only, for provisional (暂定) due dates. Built once per calendar."""
         cached: BusinessCalendar | None = getattr(self, "_provisional", None)
         if cached is None:
-            first = min(self.known_years) if self.known_years else dt.date.today().year
-            last = (max(self.known_years) if self.known_years else first) + horizon
             cached = BusinessCalendar(
                 self._facts, self.known_years | set(range(first, last + 1)), stamp="provisional"
             )

@@ -67,6 +67,12 @@ class CalculatorForm(forms.Form):
 
 
 class DeadlineForm(forms.Form):
+    def clean_expedited(self) -> bool:
+        value: bool = self.cleaned_data.get("expedited", False)
+        if value and not self.data.get("rule"):
+            raise forms.ValidationError("特事特办只对按规则计算的期限有效。")
+        return value
+
     title = forms.CharField(
         label="事项", max_length=200, help_text="例如：向市人大常委会内务司法委员会报告办理结果"
     )

@@ -257,7 +257,13 @@ class DeadlineExtension(models.Model):
         verbose_name_plural = "延长记录"
 
     def __str__(self) -> str:
-        return f"+{self.length}{UnitChoice(self.unit).label}"
+        return f"+{self.period_label}"
+
+    @property
+    def period_label(self) -> str:
+        from .periods import Unit
+
+        return f"{self.length}{Unit(self.unit).label}"
 
 
 class DeadlineInterval(models.Model):

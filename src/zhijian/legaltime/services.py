@@ -364,6 +364,10 @@ def create_deadline(
         raise ServiceError("请填写期限事项。", field="title")
     if not rule_code and (not length or length <= 0 or unit not in UnitChoice.values):
         raise ServiceError("请填写正整数的期限长度并选择单位。", field="length")
+    if expedited and not rule_code:
+        raise ServiceError(
+            "特事特办只对按规则计算的期限有效（规则规定了缩短的期限时适用）。", field="expedited"
+        )
     check_date(start_date, "起算日")
     if not rule_code:
         assert length is not None
@@ -411,7 +415,13 @@ def create_deadline(
 def _can_extend(actor: User | None, deadline: Deadline) -> bool:
     if actor is None or actor.is_superuser:
         return True
-    if deadline.kind == DeadlineKind.MANUAL and deadline.owner_id == actor.pk:
+    if deadline.kind == DeadlineKind.MANUAL and deadline.rule_id is None and deadline.owner_id == actor.pk:
+        return True  # a free, hand-set deadline (not a legal time limit) is its owner's to move
+    return _is_director_for(actor, deadline)
+
+
+def _is_director_for(actor: User | None, deadline: Deadline) -> bool:
+    if actor is None or actor.is_superuser:
         return True
     if actor.has_role(Role.DIRECTOR) and deadline.court_id in writable_court_ids(actor):
         return True
@@ -496,6 +506,12 @@ def suspend_deadline(deadline: Deadline, *, actor: User | None, start: dt.date, 
             raise ServiceError("该期限已完成或已处于中止中。")
         if deadline.due_date is not None and start > deadline.due_date:
             raise ServiceError(f"期限已于{deadline.due_date.isoformat()}届满，不能再中止。")
+        if (
+            deadline.due_date is not None
+            and deadline.due_date < timezone.localdate()
+            and not _is_director_for(actor, deadline)
+        ):
+            raise PermissionDenied("该期限已超期：补登超期前发生的中止，须由局长办理。")
         before = snapshot(deadline, ("due_date", "suspended_since"))
         DeadlineInterval.objects.create(
             deadline=deadline, start=start, reason=reason.strip(), recorded_by=actor
@@ -735,7 +751,9 @@ def revise_rule(
     with transaction.atomic():
         current = TimeLimitRule.objects.select_for_update().get(pk=rule.pk)
         if current.effective_to is not None:
-            raise ServiceError("只能修改现行有效的版本。")
+            latest_version = TimeLimitRule.objects.filter(code=current.code).order_by("-version").first()
+            assert latest_version is not None
+            raise ServiceError(f"请在最新的第{latest_version.version}版上修订（修订会生成其后的新版本）。")
         if effective_from <= current.effective_from:
             raise ServiceError(
                 f"生效日期必须晚于现行版本的生效日期（{current.effective_from.isoformat()}）。"

@@ -226,7 +226,9 @@ def deadline_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "d": deadline,
             "writable": writable and deadline.completed_on is None,
-            "can_extend": writable and services._can_extend(user, deadline),  # noqa: SLF001
+            "can_extend": writable
+            and services._can_extend(user, deadline)  # noqa: SLF001
+            and (deadline.rule is None or deadline.rule.extendable),
             "extend_form": ExtendForm(),
             "suspend_form": SuspendForm(),
             "resume_form": ResumeForm(),
@@ -250,7 +252,11 @@ def _deadline_action(request: HttpRequest, pk: int, action: str) -> HttpResponse
         elif action == "extend":
             form = ExtendForm(request.POST)
             if not form.is_valid():
-                raise ServiceError("请填写延长长度、单位和理由。")
+                problems = [
+                    f"{form.fields[name].label}：{'、'.join(str(e) for e in errs)}"
+                    for name, errs in form.errors.items()
+                ]
+                raise ServiceError("未延长。" + "；".join(problems))
             d = form.cleaned_data
             deadline = services.extend_deadline(
                 deadline, actor=user, length=d["length"], unit=d["unit"], reason=d["reason"]
@@ -333,14 +339,13 @@ def rule_list(request: HttpRequest) -> HttpResponse:
     from .forms import current_rules
 
     rules = list(current_rules())
-    upcoming = {
-        r.code: r
-        for r in TimeLimitRule.objects.filter(effective_from__gt=timezone.localdate()).order_by(
-            "effective_from"
-        )
-    }
+    upcoming: dict[str, list[TimeLimitRule]] = {}
+    for later in TimeLimitRule.objects.filter(effective_from__gt=timezone.localdate()).order_by(
+        "effective_from"
+    ):
+        upcoming.setdefault(later.code, []).append(later)
     for rule in rules:
-        rule.upcoming = upcoming.get(rule.code)
+        rule.upcoming = upcoming.get(rule.code, [])
     return render(request, "legaltime/rule_list.html", {"rules": rules})
 
 
@@ -357,6 +362,8 @@ def rule_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "versions": versions,
             "start_label": event_label(rule.start_event),
             "can_revise": is_system_admin(user) and rule.effective_to is None,
+            "latest": versions.first(),
+            "today": timezone.localdate(),
             "open_count": Deadline.objects.visible_to(user).open().filter(rule=rule).count(),
         },
     )
@@ -365,6 +372,10 @@ def rule_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @view_access(obj="rule", write=True, roles={Role.ADMIN}, system=True)
 def rule_revise(request: HttpRequest, pk: int) -> HttpResponse:
     rule = get_object_or_404(TimeLimitRule, pk=pk)
+    if rule.effective_to is not None:  # revisions follow the latest version
+        latest = TimeLimitRule.objects.filter(code=rule.code).order_by("-version").first()
+        assert latest is not None
+        return redirect("legaltime:rule_revise", pk=latest.pk)
     form = RuleReviseForm(request.POST or None, instance=TimeLimitRule.objects.get(pk=pk))
     if request.method == "POST" and form.is_valid():
         changes = {name: form.cleaned_data[name] for name in RuleReviseForm.Meta.fields}

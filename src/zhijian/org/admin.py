@@ -332,8 +332,24 @@ class PersonAdmin(ServiceModelAdmin):
         services.delete_person(obj, actor=acting_user(request))
 
 
+class AccessGrantForm(forms.ModelForm):
+    class Meta:
+        model = AccessGrant
+        fields = ("user", "court", "allow_write", "reason", "valid_from", "valid_until")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        start, end = data.get("valid_from"), data.get("valid_until")
+        if start and end and end <= start:
+            self.add_error("valid_until", "失效时间必须晚于生效时间。")
+        if not (data.get("reason") or "").strip():
+            self.add_error("reason", "请填写授权事由。")
+        return data
+
+
 @admin.register(AccessGrant, site=admin_site)
 class AccessGrantAdmin(ServiceModelAdmin):
+    form = AccessGrantForm
     list_display = ("user", "court", "allow_write", "reason", "valid_from", "valid_until", "revoked_at")
     list_filter = (ScopedCourtFilter, "allow_write")
     fields = ("user", "court", "allow_write", "reason", "valid_from", "valid_until")

@@ -54,27 +54,47 @@
     });
   }
 
-  // Session inactivity warning: two minutes before the session expires, offer to continue.
+  // Session inactivity warning. Two minutes before the session expires, offer to continue.
+  // Typing counts as activity (a keep-alive at most every 5 minutes). When the timer runs out,
+  // ask the server before doing anything: the session may have been kept alive in another tab.
+  // If it really expired, say so — never reload a page the user has typed into.
   var body = document.body;
   var minutes = parseInt(body.getAttribute("data-session-minutes") || "0", 10);
   var keepaliveUrl = body.getAttribute("data-keepalive-url");
   if (minutes > 0 && keepaliveUrl) {
     var deadline = Date.now() + minutes * 60000;
+    var lastPing = Date.now();
+    var expired = false;
     var box = document.getElementById("session-warning");
     var left = document.getElementById("session-left");
     var csrf = (document.cookie.match(/(?:^|; )csrftoken=([^;]+)/) || [])[1] || "";
-    var tick = function () {
+    var ping = function (onFail) {
+      lastPing = Date.now();
+      return fetch(keepaliveUrl, { method: "POST", headers: { "X-CSRFToken": csrf }, credentials: "same-origin", redirect: "manual" })
+        .then(function (r) {
+          if (r.status === 204) { deadline = Date.now() + minutes * 60000; box.classList.add("d-none"); }
+          else if (onFail) { onFail(); }
+        })
+        .catch(function () { if (onFail) { onFail(); } });
+    };
+    var showExpired = function () {
+      expired = true;
+      box.classList.remove("d-none");
+      box.classList.replace("alert-warning", "alert-danger");
+      box.textContent = "登录已超时。请先把已填写的内容复制保存，再刷新页面重新登录。";
+    };
+    window.setInterval(function () {
+      if (expired) { return; }
       var ms = deadline - Date.now();
-      if (ms <= 0) { window.location.reload(); return; }
+      if (ms <= 0) { ping(showExpired); deadline = Date.now() + 15000; return; }
       if (ms <= 120000) {
         box.classList.remove("d-none");
         left.textContent = Math.ceil(ms / 1000) + " 秒";
       }
-    };
-    window.setInterval(tick, 1000);
-    document.getElementById("session-keepalive").addEventListener("click", function () {
-      fetch(keepaliveUrl, { method: "POST", headers: { "X-CSRFToken": csrf }, credentials: "same-origin" })
-        .then(function (r) { if (r.ok) { deadline = Date.now() + minutes * 60000; box.classList.add("d-none"); } else { window.location.reload(); } });
+    }, 1000);
+    document.getElementById("session-keepalive").addEventListener("click", function () { ping(showExpired); });
+    document.addEventListener("input", function () {
+      if (!expired && Date.now() - lastPing > 5 * 60000) { ping(null); }
     });
   }
 })();
