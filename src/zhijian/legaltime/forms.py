@@ -44,8 +44,9 @@ class RuleChoiceField(forms.ModelChoiceField):
         return f"{obj.name}{mark}：{obj.length_label}，{obj.basis}"
 
 
-class CalculatorForm(forms.Form):
-    start = forms.DateField(label="起算日", initial=timezone.localdate, widget=DATE)
+class PeriodForm(forms.Form):
+    """A rule (its version chosen by the start date) or a free length and unit."""
+
     rule = RuleChoiceField(
         queryset=TimeLimitRule.objects.none(),
         label="期限规则",
@@ -54,7 +55,7 @@ class CalculatorForm(forms.Form):
     )
     length = forms.IntegerField(label="期限长度", required=False, min_value=1, max_value=3650)
     unit = forms.ChoiceField(label="单位", choices=[("", "—"), *UnitChoice.choices], required=False)
-    expedited = forms.BooleanField(label="特事特办 / 情况紧急（适用缩短的期限，如有）", required=False)
+    expedited = forms.BooleanField(label="特事特办 / 情况紧急（适用规则规定的缩短期限）", required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -66,36 +67,24 @@ class CalculatorForm(forms.Form):
         return data
 
 
-class DeadlineForm(forms.Form):
+class CalculatorForm(PeriodForm):
+    start = forms.DateField(label="起算日", initial=timezone.localdate, widget=DATE)
+    field_order = ["start", "rule", "length", "unit", "expedited"]
+
+
+class DeadlineForm(PeriodForm):
+    title = forms.CharField(
+        label="事项", max_length=200, help_text="例如：向市人大常委会内务司法委员会报告办理结果"
+    )
+    start_date = forms.DateField(label="起算日", initial=timezone.localdate, widget=DATE)
+    note = forms.CharField(label="备注", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    field_order = ["title", "start_date", "rule", "length", "unit", "expedited", "note"]
+
     def clean_expedited(self) -> bool:
         value: bool = self.cleaned_data.get("expedited", False)
         if value and not self.data.get("rule"):
             raise forms.ValidationError("特事特办只对按规则计算的期限有效。")
         return value
-
-    title = forms.CharField(
-        label="事项", max_length=200, help_text="例如：向市人大常委会内务司法委员会报告办理结果"
-    )
-    start_date = forms.DateField(label="起算日", initial=timezone.localdate, widget=DATE)
-    rule = RuleChoiceField(
-        queryset=TimeLimitRule.objects.none(),
-        label="期限规则",
-        required=False,
-        empty_label="（不用规则，自填期限）",
-    )
-    length = forms.IntegerField(label="期限长度", required=False, min_value=1, max_value=3650)
-    unit = forms.ChoiceField(label="单位", choices=[("", "—"), *UnitChoice.choices], required=False)
-    expedited = forms.BooleanField(label="特事特办", required=False)
-    note = forms.CharField(label="备注", required=False, widget=forms.Textarea(attrs={"rows": 2}))
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["rule"].queryset = current_rules()  # type: ignore[attr-defined]
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        check_period(self, data)
-        return data
 
 
 class ExtendForm(forms.Form):
