@@ -29,8 +29,12 @@ class LoginForm(AuthenticationForm):
             if self.user_cache is None:
                 # A disabled account with the right password gets a clear message; a wrong
                 # password never reveals whether the account exists.
+                # One password hash on every failed login, so that a disabled account cannot be
+                # told from a wrong password by the response time.
                 candidate = User.objects.filter(username=username, is_active=False).first()
-                if candidate is not None and candidate.check_password(password):
+                if candidate is None:
+                    User().set_password(password)
+                elif candidate.check_password(password):
                     raise forms.ValidationError(self.error_messages["inactive"], code="inactive")
                 raise self.get_invalid_login_error()
             self.confirm_login_allowed(self.user_cache)

@@ -58,7 +58,8 @@ class LogoutView(auth_views.LogoutView):
     zhijian_access = AccessRule(public=True, post_only=True)
 
     def get_success_url(self) -> str:
-        return f"{super().get_success_url()}?logged_out=1"
+        url = super().get_success_url()
+        return f"{url}{'&' if '?' in url else '?'}logged_out=1"
 
 
 def locked_out(request: HttpRequest, credentials: Any = None, *args: Any, **kwargs: Any) -> HttpResponse:

@@ -42,14 +42,21 @@ def read_checkpoints(path: Path) -> tuple[dict[int, str], list[str]]:
     errors: list[str] = []
     if not path.exists():
         return points, errors
-    with path.open(encoding="utf-8") as fh:
-        for lineno, line in enumerate(fh, start=1):
+    with path.open("rb") as fh:
+        for lineno, raw in enumerate(fh, start=1):
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                errors.append(f"检查点文件第 {lineno} 行不是有效的 UTF-8")
+                continue
             if not line.strip():
                 continue
             try:
                 item = json.loads(line)
-                seq, digest = int(item["seq"]), str(item["hash"])
-            except (ValueError, KeyError, TypeError):
+                seq, digest = item["seq"], item["hash"]
+                if type(seq) is not int or seq < 1 or not isinstance(digest, str) or len(digest) != 64:
+                    raise ValueError
+            except (ValueError, KeyError, TypeError, OverflowError):
                 errors.append(f"检查点文件第 {lineno} 行无法解析")
                 continue
             if points.get(seq, digest) != digest:
@@ -59,7 +66,10 @@ def read_checkpoints(path: Path) -> tuple[dict[int, str], list[str]]:
 
 
 def verify_chain(checkpoint_file: Path | None = None, *, max_problems: int = 20) -> VerifyResult:
-    """Recompute every hash and link; compare the chain head and the external checkpoints."""
+    """Recompute every hash and link; compare the chain head and the external checkpoints.
+
+    Reads, in this order, the checkpoint file, the head row, then the events up to the head —
+    so events committed by other processes while it runs are not mistaken for tampering."""
     result = VerifyResult()
     points: dict[int, str] = {}
     missing_file = checkpoint_file is not None and not checkpoint_file.exists()
@@ -69,9 +79,12 @@ def verify_chain(checkpoint_file: Path | None = None, *, max_problems: int = 20)
         for message in errors:
             result.fail(None, message)
 
+    head = AuditChainHead.objects.filter(pk=1).first()
+    rows = AuditEvent.objects.order_by("seq").values("id", "hash", *HASHED_FIELDS)
+    if head is not None:
+        rows = rows.filter(seq__lte=head.seq)
     expected_seq = 1
     prev_hash = GENESIS_HASH
-    rows = AuditEvent.objects.order_by("seq").values("id", "hash", *HASHED_FIELDS)
     for row in rows.iterator(chunk_size=2000):
         if len(result.problems) >= max_problems:
             break
@@ -94,8 +107,10 @@ def verify_chain(checkpoint_file: Path | None = None, *, max_problems: int = 20)
         expected_seq = seq + 1
         result.last_seq = seq
 
-    head = AuditChainHead.objects.filter(pk=1).first()
-    if head is not None and (head.seq, head.hash) != (result.last_seq, prev_hash):
+    if head is None:
+        if AuditEvent.objects.exists():
+            result.fail(None, "审计链头记录缺失（被删除）")
+    elif (head.seq, head.hash) != (result.last_seq, prev_hash):
         result.fail(
             result.last_seq + 1 if head.seq > result.last_seq else head.seq,
             f"链头记录为 #{head.seq}，而最后一个事件为 #{result.last_seq}（最新事件被删除或链头被改动）",

@@ -13,11 +13,12 @@ from django.utils import timezone
 from openpyxl import Workbook
 
 from zhijian.core.access import acting_user, view_access
+from zhijian.core.export import safe_row
 from zhijian.org.choices import AUDIT_READER_ROLES
 from zhijian.org.models import Court
 
 from .labels import ACTION_LABELS, label_for
-from .querysets import events_visible_to
+from .querysets import audit_court_ids, events_visible_to
 from .services import record
 
 EXPORT_LIMIT = 100_000
@@ -74,7 +75,7 @@ def event_list(request: HttpRequest) -> HttpResponse:
         {
             "page": page,
             "params": params,
-            "courts": Court.objects.visible_to(request.user),
+            "courts": Court.objects.filter(pk__in=audit_court_ids(request.user)),
             "actions": sorted(ACTION_LABELS.items(), key=lambda kv: kv[0]),
             "query": request.GET.urlencode(),
         },
@@ -108,19 +109,21 @@ EXPORT_HEADERS = [
 def _export_rows(events: QuerySet[Any]) -> Any:
     tz = timezone.get_current_timezone()
     for e in events[:EXPORT_LIMIT].iterator(chunk_size=2000):
-        yield [
-            e.seq,
-            e.created_at.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S"),
-            e.actor_name,
-            e.actor_username,
-            e.court_name,
-            label_for(e.action),
-            e.target_repr,
-            e.reason,
-            e.client_ip,
-            e.request_id,
-            e.hash,
-        ]
+        yield safe_row(
+            [
+                e.seq,
+                e.created_at.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S"),
+                e.actor_name,
+                e.actor_username,
+                e.court_name,
+                label_for(e.action),
+                e.target_repr,
+                e.reason,
+                e.client_ip,
+                e.request_id,
+                e.hash,
+            ]
+        )
 
 
 @view_access(roles=AUDIT_READER_ROLES)
@@ -136,6 +139,8 @@ def event_export(request: HttpRequest) -> HttpResponse:
         writer = csv.writer(buffer)
         writer.writerow(EXPORT_HEADERS)
         writer.writerows(_export_rows(events))
+        if events.count() > EXPORT_LIMIT:
+            writer.writerow([f"（只导出了前 {EXPORT_LIMIT} 条，请缩小筛选范围分批导出）"])
         response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="audit-{stamp}.csv"'
         return response
@@ -144,6 +149,8 @@ def event_export(request: HttpRequest) -> HttpResponse:
     ws.append(EXPORT_HEADERS)
     for row in _export_rows(events):
         ws.append(row)
+    if events.count() > EXPORT_LIMIT:
+        ws.append([f"（只导出了前 {EXPORT_LIMIT} 条，请缩小筛选范围分批导出）"])
     out = io.BytesIO()
     wb.save(out)
     response = HttpResponse(

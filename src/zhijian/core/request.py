@@ -57,9 +57,13 @@ def client_ip(request: HttpRequest) -> str:
     remote = request.META.get("REMOTE_ADDR", "") or ""
     if not _is_trusted(remote):
         return remote
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")[:1000]
     hops = [h.strip() for h in forwarded.split(",") if h.strip()]
     for hop in reversed(hops):
+        try:
+            ipaddress.ip_address(hop)
+        except ValueError:
+            return remote  # not an address: the header is not to be trusted
         if not _is_trusted(hop):
             return hop
     return remote

@@ -72,6 +72,18 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
-    """Rendered without context processors: the database may be the thing that failed."""
+    """Rendered without context processors: the database may be the thing that failed. A locked
+    SQLite database that surfaced outside a view (e.g. while saving the session) still gets the
+    系统繁忙 page."""
+    import sys
+
+    from .middleware import is_busy_error
+
+    exc = sys.exc_info()[1]
+    if exc is not None and is_busy_error(exc):
+        html = render_to_string("core/busy.html", {"request_id": getattr(request, "request_id", "")})
+        response = HttpResponse(html, status=503)
+        response["Retry-After"] = "5"
+        return response
     html = render_to_string("core/500.html", {"request_id": getattr(request, "request_id", "")})
     return HttpResponse(html, status=500)

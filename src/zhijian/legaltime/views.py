@@ -17,6 +17,7 @@ from openpyxl import Workbook
 from zhijian.audit.services import record
 from zhijian.core.access import acting_user, scoped_or_404, view_access
 from zhijian.core.exceptions import ServiceError
+from zhijian.core.export import safe_row
 from zhijian.org.choices import Role
 from zhijian.org.models import Court, User
 from zhijian.org.scoping import is_read_only, is_system_admin, writable_court_ids
@@ -147,21 +148,23 @@ def board_export(request: HttpRequest) -> HttpResponse:
         ws.cell(row=1, column=i).font = Font(bold=True)
     for d in rows:
         ws.append(
-            [
-                d.title,
-                d.get_kind_display(),
-                d.court.short_name,
-                d.owner.display_name if d.owner else "",
-                d.start_date,
-                d.period_label,
-                d.basis,
-                d.due_date,
-                d.suspended_since,
-                d.days_left,
-                d.status_label,
-                "是" if d.provisional else "",
-                d.completed_on,
-            ]
+            safe_row(
+                [
+                    d.title,
+                    d.get_kind_display(),
+                    d.court.short_name,
+                    d.owner.display_name if d.owner else "",
+                    d.start_date,
+                    d.period_label,
+                    d.basis,
+                    d.due_date,
+                    d.suspended_since,
+                    d.days_left,
+                    d.status_label,
+                    "是" if d.provisional else "",
+                    d.completed_on,
+                ]
+            )
         )
     for column in ("E", "H", "I", "M"):
         for cell in ws[column][1:]:

@@ -18,7 +18,7 @@ from zhijian.core.exceptions import ServiceError
 from . import services
 from .choices import Role
 from .models import AccessGrant, Court, CourtLevel, Person, User
-from .scoping import writable_court_ids
+from .scoping import administered_court_ids
 
 
 class ZhijianAdminSite(admin.AdminSite):
@@ -30,6 +30,17 @@ class ZhijianAdminSite(admin.AdminSite):
     def has_permission(self, request: HttpRequest) -> bool:
         user = request.user
         return bool(user.is_active and (user.is_superuser or user.has_role(Role.ADMIN)))
+
+    def password_change(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:  # type: ignore[override]
+        """Passwords are changed through the product's own page (checked and audited)."""
+        from django.shortcuts import redirect
+
+        return redirect("accounts:password_change")
+
+    def get_urls(self) -> list[Any]:
+        # No "view on site" shortcut (/admin/r/<ct>/<pk>/): it answers for objects outside the
+        # administrator's courts and so reveals that they exist.
+        return [u for u in super().get_urls() if getattr(u, "name", None) != "view_on_site"]
 
 
 admin_site = ZhijianAdminSite(name="admin")
@@ -57,12 +68,16 @@ class ServiceModelAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return self.has_change_permission(request, obj)
 
+    view_on_site = False
+
     def object_court_writable(self, request: HttpRequest, obj: Any) -> bool:
         court_id = obj.pk if isinstance(obj, Court) else getattr(obj, "court_id", None)
-        return request.user.is_superuser or court_id in writable_court_ids(request.user)
+        return request.user.is_superuser or court_id in administered_court_ids(request.user)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
-        return super().get_queryset(request).visible_to(request.user)  # type: ignore[attr-defined]
+        # the courts the administrator administers — never widened by grants
+        qs = super().get_queryset(request)
+        return qs.for_courts(administered_court_ids(request.user))  # type: ignore[attr-defined]
 
     def changeform_view(
         self,
@@ -85,8 +100,23 @@ class ServiceModelAdmin(admin.ModelAdmin):
         return HttpResponseRedirect(f"{reverse('audit:event_list')}?target={label}:{object_id}")
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
-        for obj in queryset:
-            self.delete_model(request, obj)
+        """All or nothing: one refusal leaves every selected object in place."""
+        from django.core.exceptions import PermissionDenied
+        from django.db import transaction
+
+        try:
+            with transaction.atomic():
+                for obj in queryset:
+                    self.delete_model(request, obj)
+        except (ServiceError, PermissionDenied) as exc:
+            messages.error(request, f"未删除任何对象：{getattr(exc, 'message', None) or exc}")
+
+    def message_user(self, request: HttpRequest, message: Any, *args: Any, **kwargs: Any) -> None:
+        # Django reports "deleted N objects" after delete_queryset; don't claim it after a refusal.
+        queued = getattr(messages.get_messages(request), "_queued_messages", [])
+        if any(m.level == messages.ERROR for m in queued):
+            return
+        super().message_user(request, message, *args, **kwargs)
 
     def log_addition(self, *args: Any, **kwargs: Any) -> Any:  # the audit trail replaces LogEntry
         return None
@@ -109,7 +139,7 @@ class ScopedCourtFilter(admin.SimpleListFilter):
     court_lookup = "court_id"
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[Any, str]]:
-        return [(c.pk, c.short_name) for c in Court.objects.visible_to(request.user)]
+        return [(c.pk, c.short_name) for c in administrable_courts(request)]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
         value = self.value()
@@ -119,7 +149,7 @@ class ScopedCourtFilter(admin.SimpleListFilter):
 
 
 def administrable_courts(request: HttpRequest) -> QuerySet[Court]:
-    return Court.objects.writable_by(request.user)
+    return Court.objects.filter(pk__in=administered_court_ids(request.user))
 
 
 # --- courts -----------------------------------------------------------------------------------
@@ -140,6 +170,9 @@ class CourtAdmin(ServiceModelAdmin):
         if obj is not None and not request.user.is_superuser:
             return ("parent", "supervisor")
         return ()
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return bool(request.user.is_superuser)
 
     def save_model(self, request: HttpRequest, obj: Court, form: forms.ModelForm, change: bool) -> None:
         data = {name: form.cleaned_data[name] for name in services.COURT_FIELDS if name in form.cleaned_data}
@@ -163,7 +196,9 @@ class CourtAdmin(ServiceModelAdmin):
 
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         if db_field.name in ("contact", "deputy_contact"):
-            kwargs["queryset"] = User.objects.visible_to(request.user).filter(is_active=True)
+            kwargs["queryset"] = User.objects.for_courts(administered_court_ids(request.user)).filter(
+                is_active=True
+            )
         elif db_field.name in ("parent", "supervisor"):
             kwargs["queryset"] = (
                 Court.objects.all() if request.user.is_superuser else administrable_courts(request)
@@ -266,7 +301,8 @@ class UserAdmin(ServiceModelAdmin):
         return "、".join(obj.role_labels)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
-        return super().get_queryset(request).prefetch_related("role_assignments")
+        qs = super().get_queryset(request).prefetch_related("role_assignments")
+        return qs if request.user.is_superuser else qs.filter(is_superuser=False)
 
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         if db_field.name == "court":
@@ -302,6 +338,9 @@ class PersonAdmin(ServiceModelAdmin):
     search_fields = ("name",)
     fields = ("court", "name", "note", "user")
 
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
+        return ("court",) if obj is not None else ()
+
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         if db_field.name == "court":
             kwargs["queryset"] = administrable_courts(request)
@@ -309,7 +348,7 @@ class PersonAdmin(ServiceModelAdmin):
 
     def formfield_for_dbfield(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         if db_field.name == "user":
-            kwargs["queryset"] = User.objects.writable_by(request.user)
+            kwargs["queryset"] = User.objects.for_courts(administered_court_ids(request.user))
         return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     def save_model(self, request: HttpRequest, obj: Person, form: forms.ModelForm, change: bool) -> None:
@@ -359,7 +398,7 @@ class AccessGrantAdmin(ServiceModelAdmin):
         qs = AccessGrant.objects.select_related("user", "court")
         if request.user.is_superuser:
             return qs
-        return qs.filter(court__in=Court.objects.visible_to(request.user))
+        return qs.filter(court_id__in=administered_court_ids(request.user))
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return obj is None and is_admin(request)
@@ -373,7 +412,9 @@ class AccessGrantAdmin(ServiceModelAdmin):
         elif db_field.name == "user":
             # Cross-city grants are made by an administrator who sees both courts (or a superuser).
             kwargs["queryset"] = (
-                User.objects.visible_to(request.user).filter(is_active=True).select_related("court")
+                User.objects.for_courts(administered_court_ids(request.user))
+                .filter(is_active=True)
+                .select_related("court")
             )
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 

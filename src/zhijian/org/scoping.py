@@ -93,6 +93,21 @@ def writable_court_ids(user: User | AnonymousUser) -> frozenset[int]:
     return _court_ids(user, write=True)
 
 
+def administered_court_ids(user: User | AnonymousUser) -> frozenset[int]:
+    """Courts whose users, persons, grants and settings a 系统管理员 administers: their own court
+    and its supervision subtree — never courts reached through a grant (a grant lets a user see or
+    act on another court's matters, not administer it)."""
+    from .choices import Role
+
+    if not user.is_authenticated or not user.is_active:
+        return frozenset()
+    if user.is_superuser:
+        return frozenset(_all_court_ids())
+    if user.court_id is None or not user.has_role(Role.ADMIN):
+        return frozenset()
+    return frozenset(supervised_subtree_ids(user.court_id))
+
+
 def is_system_admin(user: User | AnonymousUser) -> bool:
     """May maintain system-wide configuration (national calendar, time-limit rules): a superuser,
     or a 系统管理员 of a court listed in ZHIJIAN_HOME_COURTS."""

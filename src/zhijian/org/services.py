@@ -21,7 +21,7 @@ from zhijian.core.exceptions import ServiceError
 
 from .choices import Role
 from .models import AccessGrant, Court, CourtLevel, Person, RoleAssignment, User
-from .scoping import writable_court_ids
+from .scoping import administered_court_ids, is_system_admin
 
 COURT_FIELDS = (
     "code",
@@ -56,7 +56,13 @@ def can_administer(actor: User | None, court: Court | None) -> bool:
         return True
     if court is None or not actor.has_role(Role.ADMIN):
         return False
-    return court.pk in writable_court_ids(actor)
+    return court.pk in administered_court_ids(actor)
+
+
+def _require_can_manage_user(actor: User | None, user: User) -> None:
+    _require(can_administer(actor, user.court))
+    if user.is_superuser and not (actor is None or actor.is_superuser):
+        raise PermissionDenied("只有超级管理员可以管理超级管理员账号。")
 
 
 def can_designate_contact(actor: User | None, court: Court) -> bool:
@@ -102,6 +108,9 @@ def create_court(*, actor: User | None, **fields: Any) -> Court:
 
 def update_court(court: Court, *, actor: User | None, reason: str = "", **changes: Any) -> Court:
     _require(can_administer(actor, court))
+    if "code" in changes and changes["code"] != court.code and not (actor is None or is_system_admin(actor)):
+        # ZHIJIAN_HOME_COURTS names courts by code: renaming a code is a system-wide change.
+        raise PermissionDenied("法院代字只能由本系统所属法院的系统管理员修改。")
     if "supervisor" in changes and changes["supervisor"] != court.supervisor:
         # Moving a court in the supervision tree changes who may see it: administrators of the
         # court's current supervisor cannot hand it elsewhere; only a superuser or the system may.
@@ -128,12 +137,25 @@ def update_court(court: Court, *, actor: User | None, reason: str = "", **change
 
 def delete_court(court: Court, *, actor: User | None) -> None:
     _require(actor is None or actor.is_superuser, "只有超级管理员可以删除法院。")
-    if court.users.exists() or court.supervised.exists() or court.children.exists():
-        raise ServiceError("该法院仍有用户或下级法院，不能删除；可将其停用。")
     with transaction.atomic():
+        if court.users.exists() or court.supervised.exists() or court.children.exists():
+            raise ServiceError("该法院仍有用户或下级法院，不能删除；可将其停用。")
         before = snapshot(court, COURT_FIELDS)
-        record("org.court.delete", actor=actor, target=court, court=court.supervisor, before=before)
-        court.delete()
+        supervisor, label, pk = court.supervisor, str(court), court.pk
+        _delete(court)
+        record(
+            "org.court.delete", actor=actor, court=supervisor, before={**before, "id": pk}, target_repr=label
+        )
+
+
+def _delete(obj: Any) -> None:
+    """Delete, turning a protected reference into a Chinese refusal (the transaction rolls back)."""
+    from django.db.models import ProtectedError, RestrictedError
+
+    try:
+        obj.delete()
+    except (ProtectedError, RestrictedError) as exc:
+        raise ServiceError("该对象仍被其他记录引用，不能删除；可将其停用。") from exc
 
 
 def ensure_level(code: str, name: str, rank: int) -> CourtLevel:
@@ -146,6 +168,8 @@ def set_designated_contact(
 ) -> Court:
     """Designate the court's 执行监督联络专人 (Art. 4) and optional deputy."""
     _require(can_designate_contact(actor, court), "只有本院执行局长或系统管理员可以指定联络专人。")
+    if not court.is_basic and (contact is not None or deputy is not None):
+        raise ServiceError("第四条的执行监督联络专人只在基层法院指定。")
     for person, label in ((contact, "联络专人"), (deputy, "联络专人（副）")):
         if person is None:
             continue
@@ -164,10 +188,14 @@ def set_designated_contact(
         if before == after:
             return court
         court.save(update_fields=["contact", "deputy_contact"])
+        granted = []
         for person in (contact, deputy):
             if person is not None and not person.has_role(Role.CONTACT):
                 RoleAssignment.objects.get_or_create(user=person, role=Role.CONTACT)
                 person.forget_cached_scope()
+                granted.append(person.username)
+        if granted:
+            after["contact_role_granted_to"] = granted
         record("org.court.contact", actor=actor, target=court, before=before, after=after, reason=reason)
     return court
 
@@ -245,7 +273,7 @@ def create_user(
 def update_user(
     user: User, *, actor: User | None, roles: Iterable[str] | None = None, reason: str = "", **changes: Any
 ) -> User:
-    _require(can_administer(actor, user.court))
+    _require_can_manage_user(actor, user)
     if "court" in changes and changes["court"] != user.court:
         _require(can_administer(actor, changes["court"]), "您无权把用户调入该法院。")
     if actor is not None and actor.pk == user.pk and changes.get("is_active") is False:
@@ -274,6 +302,20 @@ def update_user(
             user.is_staff = Role.ADMIN in role_set or user.is_superuser
         user.save()
         user.forget_cached_scope()
+        if not user.is_active or before["court"] != user.court_id:
+            # a designated contact who leaves the court or is disabled no longer holds the post
+            kept = [user.court_id] if user.is_active and user.court_id is not None else []
+            for field in ("contact", "deputy_contact"):
+                for court in Court.objects.filter(**{field: user}).exclude(pk__in=kept):
+                    Court.objects.filter(pk=court.pk).update(**{field: None})
+                    record(
+                        "org.court.contact",
+                        actor=actor,
+                        target=court,
+                        before={field: user.pk},
+                        after={field: None},
+                        reason="联络专人调离或停用",
+                    )
         after = _user_snapshot(user)
         if after != before:
             record("org.user.update", actor=actor, target=user, before=before, after=after, reason=reason)
@@ -283,7 +325,8 @@ def update_user(
 def set_user_password(user: User, *, actor: User | None, password: str, reason: str = "") -> User:
     """Set a password (an administrator's reset, or the user's own change). Never audited in clear."""
     own = actor is not None and actor.pk == user.pk
-    _require(own or can_administer(actor, user.court))
+    if not own:
+        _require_can_manage_user(actor, user)
     try:
         validate_password(password, user)
     except ValidationError as exc:
@@ -301,13 +344,16 @@ def set_user_password(user: User, *, actor: User | None, password: str, reason: 
 
 
 def delete_user(user: User, *, actor: User | None) -> None:
-    _require(can_administer(actor, user.court))
+    _require_can_manage_user(actor, user)
     if actor is not None and actor.pk == user.pk:
         raise ServiceError("不能删除自己的账号。")
     with transaction.atomic():
         before = _user_snapshot(user)
-        record("org.user.delete", actor=actor, target=user, before=before)
-        user.delete()
+        court, label, pk = user.court, str(user), user.pk
+        _delete(user)
+        record(
+            "org.user.delete", actor=actor, court=court, before=before, target_repr=label, deleted=(user, pk)
+        )
 
 
 # --- persons (people who appear in case data) -------------------------------------------------
@@ -368,13 +414,17 @@ def update_person(person: Person, *, actor: User | None, reason: str = "", **cha
 def delete_person(person: Person, *, actor: User | None) -> None:
     _require(can_administer(actor, person.court))
     with transaction.atomic():
+        before = snapshot(person, ("court", "name", "user"))
+        court, label, pk = person.court, str(person), person.pk
+        _delete(person)
         record(
             "org.person.delete",
             actor=actor,
-            target=person,
-            before=snapshot(person, ("court", "name", "user")),
+            court=court,
+            before=before,
+            target_repr=label,
+            deleted=(person, pk),
         )
-        person.delete()
 
 
 # --- grants -----------------------------------------------------------------------------------

@@ -90,5 +90,5 @@ def user_list(request: HttpRequest) -> HttpResponse:
 @view_access(obj="user")
 def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
     target = access_user(request.user, pk)
-    contact_for = Court.objects.filter(Q(contact=target) | Q(deputy_contact=target))
+    contact_for = Court.objects.visible_to(request.user).filter(Q(contact=target) | Q(deputy_contact=target))
     return render(request, "org/user_detail.html", {"target": target, "contact_for": contact_for})
