@@ -150,6 +150,15 @@ class TimeLimitRule(models.Model):
         return f"{self.length}{Unit(self.unit).label}"
 
     @property
+    def expedited_label(self) -> str:
+        """e.g. 3日 — the shortened period for expedited handling, if the rule has one."""
+        from .periods import Unit
+
+        if not self.expedited_length:
+            return ""
+        return f"{self.expedited_length}{Unit(self.expedited_unit or self.unit).label}"
+
+    @property
     def last_day(self) -> dt.date | None:
         """The last day this version is in force (``effective_to`` is exclusive)."""
         return dt.date.fromordinal(self.effective_to.toordinal() - 1) if self.effective_to else None
