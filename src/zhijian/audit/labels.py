@@ -21,6 +21,8 @@ ACTION_LABELS: dict[str, str] = {
     "org.grant.create": "临时授权",
     "org.grant.revoke": "撤销授权",
     "audit.export": "导出审计日志",
+    "audit.head.rebuilt": "重建审计链头",
+    "cases.import": "导入执行案件",
 }
 
 

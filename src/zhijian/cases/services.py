@@ -1,0 +1,376 @@
+"""The case import: one service behind the CLI (and, later, the upload page).
+
+Phase 1 streams the file, validates every row and stages the good ones (committed, invisible to
+users). Phase 2 merges the staged rows into the cases in **one transaction**: upsert by case
+number, never overwriting a case that came from a later export (by 数据截至日期, else the import
+date) unless ``force``. Atomic by default: one invalid row and nothing is written, every bad row
+reported; ``skip_invalid`` writes the valid rows and records the rejected ones (audited);
+``dry_run`` validates and reports what the merge would do, then rolls it back.
+
+This first version is correct, not yet fast: the province-scale path (COPY into the staging
+table, a set-based merge) replaces the row loops of phase 2 without changing this contract.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils import timezone
+
+from zhijian.audit.services import record
+from zhijian.legaltime.calendar import BusinessCalendar, CalendarUnknown
+from zhijian.legaltime.models import TimeLimitRule
+from zhijian.legaltime.periods import Unit, due_ordinal
+from zhijian.legaltime.services import get_calendar
+from zhijian.org.models import Court, Person, User
+from zhijian.org.scoping import is_read_only, writable_court_ids
+
+from .models import CaseImport, CaseParty, CaseStage, EnforcementCase
+from .rows import CaseRow, RowError, rows_of, validate_case_row
+
+STAGE_BATCH = 2000
+MERGE_BATCH = 1000
+MAX_STORED_ERRORS = 5000
+CASE_FIELDS = (
+    "filed_on",
+    "status",
+    "concluded_on",
+    "conclusion_method",
+    "amount_applied",
+    "amount_recovered",
+    "non_litigation",
+    "original_number",
+    "extension_days",
+    "extension_approved_on",
+    "anomalies",
+)
+
+
+class ImportRefused(Exception):
+    def __init__(self, case_import: CaseImport) -> None:
+        super().__init__(f"导入被拒绝：{case_import.rejected} 行有错误")
+        self.case_import = case_import
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _importable_courts(actor: User | None) -> dict[str, Court]:
+    courts = Court.objects.all()
+    if actor is not None and not actor.is_superuser:
+        if is_read_only(actor):
+            raise PermissionDenied("只读账号不能导入案件。")
+        courts = courts.filter(pk__in=writable_court_ids(actor))
+    return {c.code: c for c in courts}
+
+
+def _row_to_json(row: CaseRow) -> dict[str, Any]:
+    def iso(d: dt.date | None) -> str | None:
+        return d.isoformat() if d else None
+
+    return {
+        "court_code": row.number.court_code,
+        "year": row.number.year,
+        "type_code": row.number.type_code,
+        "seq": row.number.seq,
+        "filed_on": iso(row.filed_on),
+        "handler": row.handler,
+        "status": row.status,
+        "concluded_on": iso(row.concluded_on),
+        "conclusion_method": row.conclusion_method,
+        "amount_applied": str(row.amount_applied) if row.amount_applied is not None else None,
+        "amount_recovered": str(row.amount_recovered) if row.amount_recovered is not None else None,
+        "applicants": row.applicants,
+        "respondents": row.respondents,
+        "non_litigation": row.non_litigation,
+        "original_number": row.original_number,
+        "extension_days": row.extension_days,
+        "extension_approved_on": iso(row.extension_approved_on),
+        "data_as_of": iso(row.data_as_of),
+        "anomalies": row.anomalies,
+    }
+
+
+def import_cases(
+    path: Path,
+    *,
+    actor: User | None,
+    dry_run: bool = False,
+    skip_invalid: bool = False,
+    force: bool = False,
+    sheet: str | None = None,
+) -> CaseImport:
+    """Import one export file. Raises ``ImportRefused`` (with the record) when the file is
+    refused; returns the import record otherwise."""
+    courts = _importable_courts(actor)
+    known = dict(Court.objects.values_list("code", "name"))
+    case_import = CaseImport.objects.create(
+        file_name=path.name,
+        sha256=_sha256(path),
+        actor=actor,
+        court=actor.court if actor else None,
+        options={"dry_run": dry_run, "skip_invalid": skip_invalid, "force": force, "sheet": sheet},
+    )
+    errors: list[RowError] = []
+    try:
+        headers, data = rows_of(path, sheet=sheet)
+    except (ValueError, OSError, KeyError) as exc:
+        errors.append(RowError(0, "", "", f"无法读取文件：{exc}"))
+        return _finish_refused(case_import, errors, rows=0)
+    if headers.missing:
+        errors.append(RowError(1, "", "", f"缺少必需的列：{'、'.join(headers.missing)}"))
+        return _finish_refused(case_import, errors, rows=0)
+    case_import.unknown_columns = headers.unknown
+
+    # --- phase 1: validate and stage ---
+    year = timezone.localdate().year
+    seen: dict[str, int] = {}
+    batch: list[CaseStage] = []
+    rows = rejected = 0
+    latest_as_of: dt.date | None = None
+    for line, cells in data:
+        rows += 1
+        row, row_errors = validate_case_row(line, cells, headers, known_courts=known, current_year=year)
+        if row is not None:
+            number = row.number.normalized
+            if row.number.court_code not in courts:
+                row_errors = [RowError(line, headers.columns["number"], number, "您无权导入该法院的案件。")]
+            elif number in seen:
+                row_errors = [
+                    RowError(line, headers.columns["number"], number, f"与第 {seen[number]} 行的案号重复。")
+                ]
+            else:
+                seen[number] = line
+                if row.data_as_of and (latest_as_of is None or row.data_as_of > latest_as_of):
+                    latest_as_of = row.data_as_of
+                batch.append(
+                    CaseStage(case_import=case_import, line=line, number=number, data=_row_to_json(row))
+                )
+                if len(batch) >= STAGE_BATCH:
+                    CaseStage.objects.bulk_create(batch)
+                    batch = []
+        if row_errors:
+            rejected += 1
+            errors.extend(row_errors)
+    if batch:
+        CaseStage.objects.bulk_create(batch)
+    case_import.rows = rows
+    case_import.rejected = rejected
+    case_import.data_as_of = latest_as_of
+    if rows == 0:
+        errors.append(RowError(0, "", "", "文件中没有数据行。"))
+    if errors and (not skip_invalid or rows == 0):
+        return _finish_refused(case_import, errors, rows=rows)
+    case_import.errors = [e.__dict__ for e in errors[:MAX_STORED_ERRORS]]
+
+    # --- phase 2: merge in one transaction ---
+    case_import.state = CaseImport.State.MERGING
+    case_import.save()
+    with transaction.atomic():
+        counts = _merge(case_import, force=force, courts=courts)
+        for name, value in counts.items():
+            setattr(case_import, name, value)
+        case_import.state = CaseImport.State.DRY_RUN if dry_run else CaseImport.State.DONE
+        case_import.finished_at = timezone.now()
+        if not dry_run:
+            record(
+                "cases.import",
+                actor=actor,
+                target=case_import,
+                after={
+                    "file": case_import.file_name,
+                    "sha256": case_import.sha256,
+                    "rows": rows,
+                    **counts,
+                    "rejected": rejected,
+                    "skip_invalid": skip_invalid,
+                    "force": force,
+                },
+            )
+            case_import.save()
+        else:
+            transaction.set_rollback(True)
+    CaseStage.objects.filter(case_import=case_import).delete()
+    if dry_run:
+        case_import.save()
+    return case_import
+
+
+def _finish_refused(case_import: CaseImport, errors: list[RowError], *, rows: int) -> CaseImport:
+    CaseStage.objects.filter(case_import=case_import).delete()
+    case_import.state = CaseImport.State.REFUSED
+    case_import.rows = rows
+    case_import.rejected = max(case_import.rejected, len({e.line for e in errors if e.line > 1}))
+    case_import.errors = [e.__dict__ for e in errors[:MAX_STORED_ERRORS]]
+    case_import.finished_at = timezone.now()
+    case_import.save()
+    raise ImportRefused(case_import)
+
+
+# --- merge -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LimitRule:
+    code: str
+    versions: list[tuple[dt.date, dt.date | None, int, Unit]]
+
+    def period_on(self, day: dt.date) -> tuple[int, Unit] | None:
+        for start, end, length, unit in self.versions:
+            if start <= day and (end is None or day < end):
+                return length, unit
+        return None
+
+
+def limit_rule_code(type_code: str, non_litigation: bool) -> str:
+    """The enforcement time limit that applies to a case (docs/legal-time.md); '' for none."""
+    if type_code in ("执", "执恢"):
+        return "CASE_LIMIT_NONLIT" if non_litigation else "CASE_LIMIT"
+    return {"执异": "CASE_LIMIT_OBJECTION", "执复": "CASE_LIMIT_RECONSIDERATION"}.get(type_code, "")
+
+
+def _limit_rules() -> dict[str, LimitRule]:
+    rules: dict[str, list[tuple[dt.date, dt.date | None, int, Unit]]] = {}
+    for r in TimeLimitRule.objects.filter(
+        code__in=["CASE_LIMIT", "CASE_LIMIT_NONLIT", "CASE_LIMIT_OBJECTION", "CASE_LIMIT_RECONSIDERATION"]
+    ):
+        rules.setdefault(r.code, []).append((r.effective_from, r.effective_to, r.length, Unit(r.unit)))
+    return {code: LimitRule(code, versions) for code, versions in rules.items()}
+
+
+def compute_limit(
+    case: EnforcementCase, rules: dict[str, LimitRule], calendar: BusinessCalendar
+) -> tuple[str, dt.date | None, bool]:
+    """(rule code, due date, provisional) for a case's enforcement time limit."""
+    code = limit_rule_code(case.type_code, case.non_litigation)
+    rule = rules.get(code)
+    period = rule.period_on(case.filed_on) if rule else None
+    if not code or period is None:
+        return "", None, False
+    length, unit = period
+    start = case.filed_on.toordinal()
+    try:
+        due = due_ordinal(calendar, start, length, unit, extra_days=case.extension_days)
+        return code, dt.date.fromordinal(due), False
+    except CalendarUnknown:
+        due = due_ordinal(calendar.provisional(), start, length, unit, extra_days=case.extension_days)
+        return code, dt.date.fromordinal(due), True
+
+
+def _persons(court_names: Iterable[tuple[int, str]]) -> dict[tuple[int, str], Person]:
+    wanted = set(court_names)
+    found: dict[tuple[int, str], Person] = {}
+    for person in Person.objects.filter(court_id__in={c for c, _ in wanted}, name__in={n for _, n in wanted}):
+        found.setdefault((person.court_id, person.name), person)
+    missing = [
+        Person(court_id=c, name=n, note="导入案件时自动建立") for c, n in wanted if (c, n) not in found
+    ]
+    for person in Person.objects.bulk_create(missing):
+        found[(person.court_id, person.name)] = person
+    return found
+
+
+def _merge(case_import: CaseImport, *, force: bool, courts: dict[str, Court]) -> dict[str, int]:
+    counts = {"created": 0, "updated": 0, "unchanged": 0, "skipped_older": 0}
+    rules = _limit_rules()
+    calendar = get_calendar()
+    import_date = case_import.started_at.date()
+    staged = CaseStage.objects.filter(case_import=case_import).order_by("line")
+    for offset in range(0, staged.count(), MERGE_BATCH):
+        chunk = list(staged[offset : offset + MERGE_BATCH])
+        existing = {c.number: c for c in EnforcementCase.objects.filter(number__in=[s.number for s in chunk])}
+        persons = _persons((courts[s.data["court_code"]].pk, s.data["handler"]) for s in chunk)
+        to_create: list[EnforcementCase] = []
+        to_update: list[EnforcementCase] = []
+        parties_for: dict[str, dict[str, Any]] = {}
+        for stage in chunk:
+            d = stage.data
+            as_of = dt.date.fromisoformat(d["data_as_of"]) if d["data_as_of"] else import_date
+            court = courts[d["court_code"]]
+            values: dict[str, Any] = {
+                "filed_on": dt.date.fromisoformat(d["filed_on"]),
+                "status": d["status"],
+                "concluded_on": dt.date.fromisoformat(d["concluded_on"]) if d["concluded_on"] else None,
+                "conclusion_method": d["conclusion_method"],
+                "amount_applied": Decimal(d["amount_applied"]) if d["amount_applied"] is not None else None,
+                "amount_recovered": Decimal(d["amount_recovered"])
+                if d["amount_recovered"] is not None
+                else None,
+                "non_litigation": d["non_litigation"],
+                "original_number": d["original_number"][:80],
+                "extension_days": d["extension_days"],
+                "extension_approved_on": dt.date.fromisoformat(d["extension_approved_on"])
+                if d["extension_approved_on"]
+                else None,
+                "anomalies": d["anomalies"],
+            }
+            handler = persons[(court.pk, d["handler"])]
+            case = existing.get(stage.number)
+            if case is not None:
+                if not force and case.data_as_of is not None and case.data_as_of > as_of:
+                    counts["skipped_older"] += 1
+                    continue
+                same = all(getattr(case, k) == v for k, v in values.items()) and case.handler_id == handler.pk
+                if same and not force:
+                    counts["unchanged"] += 1
+                    continue
+                for k, v in values.items():
+                    setattr(case, k, v)
+                case.handler = handler
+                case.data_as_of, case.last_import, case.updated_at = as_of, case_import, timezone.now()
+                case.limit_rule, case.limit_due, case.limit_provisional = compute_limit(case, rules, calendar)
+                to_update.append(case)
+            else:
+                case = EnforcementCase(
+                    number=stage.number,
+                    year=d["year"],
+                    court=court,
+                    type_code=d["type_code"],
+                    seq=d["seq"],
+                    handler=handler,
+                    data_as_of=as_of,
+                    last_import=case_import,
+                    **values,
+                )
+                case.limit_rule, case.limit_due, case.limit_provisional = compute_limit(case, rules, calendar)
+                to_create.append(case)
+            parties_for[stage.number] = {"applicants": d["applicants"], "respondents": d["respondents"]}
+        EnforcementCase.objects.bulk_create(to_create)
+        if to_update:
+            EnforcementCase.objects.bulk_update(
+                to_update,
+                [
+                    *CASE_FIELDS,
+                    "handler",
+                    "data_as_of",
+                    "last_import",
+                    "updated_at",
+                    "limit_rule",
+                    "limit_due",
+                    "limit_provisional",
+                ],
+            )
+        counts["created"] += len(to_create)
+        counts["updated"] += len(to_update)
+        written = {c.number: c for c in EnforcementCase.objects.filter(number__in=list(parties_for))}
+        CaseParty.objects.filter(case__in=written.values()).delete()
+        CaseParty.objects.bulk_create(
+            CaseParty(case=written[number], role=role, name=name[:200], position=i)
+            for number, groups in parties_for.items()
+            for role, key in (("applicant", "applicants"), ("respondent", "respondents"))
+            for i, name in enumerate(groups[key])
+        )
+    return counts
