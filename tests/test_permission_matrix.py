@@ -129,7 +129,21 @@ def build_rule(world: World, key: str) -> Any:
     return TimeLimitRule.objects.get(code="SUP_LETTER", effective_to__isnull=True)
 
 
+def build_case(world: World, key: str) -> Any:
+    from zhijian.cases.models import EnforcementCase
+
+    court = world.courts[key]
+    number = f"（2026）{court.code}执{court.pk}号"
+    case, _ = EnforcementCase.objects.get_or_create(
+        number=number,
+        defaults={"year": 2026, "court": court, "type_code": "执", "seq": court.pk,
+                  "filed_on": __import__("datetime").date(2026, 3, 2), "status": "open"},
+    )  # fmt: skip
+    return case
+
+
 OBJECT_BUILDERS: dict[str, Callable[[World, str], Any]] = {
+    "case": build_case,
     "court": build_court,
     "user": build_user,
     "audit_event": build_audit_event,
@@ -189,6 +203,9 @@ def check_no_leak(persona: str, content: str, world: World, url: str) -> None:
         assert court.name not in content, f"{persona} sees {court.name} on {url}"
         assert f"成员-{key}" not in content, f"{persona} sees a user of {court.name} on {url}"
         assert f"期限-{key}<" not in content, f"{persona} sees a deadline of {court.name} on {url}"
+        assert f"（2026）{court.code}执{court.pk}号" not in content, (
+            f"{persona} sees a case of {court.name} on {url}"
+        )
 
 
 @pytest.mark.django_db
@@ -205,6 +222,7 @@ def test_matrix(url_name: str, world: World, client: Any) -> None:
 
     for key in ALL_COURTS:  # something of every court on the list pages, for the leak check
         build_deadline(world, key)
+        build_case(world, key)
     targets: list[tuple[str | None, str]] = []
     if needs_object:
         builder = OBJECT_BUILDERS[rule.obj]  # type: ignore[index]
@@ -235,8 +253,12 @@ def test_matrix(url_name: str, world: World, client: Any) -> None:
             continue
         client.force_login(world.user(persona))
         for court_key, url in targets:
-            response = fetch(url, {"q": "测试"})
             expected = expected_status(persona, rule, court_key, world)
+            if not rule.post_only:  # list pages unfiltered too: a search may hide what a page leaks
+                plain = client.get(url)
+                if plain.status_code == 200:
+                    check_no_leak(persona, response_text(plain), world, url)
+            response = fetch(url, {"q": "测试"})
             if rule.post_only and expected == {200}:
                 expected = {200, 204, 302}
             assert response.status_code in expected, (

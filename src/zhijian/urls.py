@@ -8,6 +8,7 @@ urlpatterns = [
     path("org/", include("zhijian.org.urls")),
     path("audit/", include("zhijian.audit.urls")),
     path("deadlines/", include("zhijian.legaltime.urls")),
+    path("cases/", include("zhijian.cases.urls")),
     path("api/", include("zhijian.api.urls")),
     path("admin/", admin_site.urls),
 ]

@@ -126,6 +126,9 @@ class EnforcementCase(models.Model):
 
     objects = CaseQuerySet.as_manager()
 
+    # display attribute filled by the list view (not stored)
+    overdue_days: int = 0
+
     class Meta:
         ordering = ["-filed_on", "number"]
         indexes = [

@@ -1,0 +1,182 @@
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from openpyxl import Workbook
+
+from zhijian.audit.services import record
+from zhijian.core.access import acting_user, view_access
+from zhijian.core.export import safe_row
+from zhijian.legaltime.calendar import CalendarUnknown
+from zhijian.legaltime.models import TimeLimitRule
+from zhijian.legaltime.periods import Extension, PeriodSpec, Unit, compute_due
+from zhijian.legaltime.services import get_calendar, rule_in_force
+from zhijian.org.models import Court
+
+from .access import access_case
+from .models import CaseStatus, EnforcementCase
+from .numbers import ENFORCEMENT_TYPES, clean_text
+
+PAGE = 50
+EXPORT_LIMIT = 100_000
+
+
+def filtered_cases(request: HttpRequest) -> tuple[QuerySet[EnforcementCase], dict[str, str]]:
+    user = acting_user(request)
+    params = {
+        k: request.GET.get(k, "").strip()
+        for k in ("court", "type", "status", "handler", "year", "overdue", "q")
+    }
+    qs = EnforcementCase.objects.visible_to(user).select_related("court", "handler")
+    if params["court"].isdigit():
+        qs = qs.filter(court_id=int(params["court"]))
+    if params["type"] in ENFORCEMENT_TYPES:
+        qs = qs.filter(type_code=params["type"])
+    if params["status"] in CaseStatus.values:
+        qs = qs.filter(status=params["status"])
+    if params["handler"]:
+        qs = qs.filter(handler__name=params["handler"])
+    if params["year"].isdigit():
+        qs = qs.filter(year=int(params["year"]))
+    if params["overdue"] == "1":
+        qs = qs.filter(status=CaseStatus.OPEN, limit_due__lt=timezone.localdate())
+    if params["q"]:
+        q = clean_text(params["q"]).replace("(", "（").replace(")", "）")
+        qs = qs.filter(Q(number__contains=q) | Q(parties__name__contains=params["q"])).distinct()
+    return qs.order_by("-filed_on", "number"), params
+
+
+@view_access()
+def case_list(request: HttpRequest) -> HttpResponse:
+    """Cases the user may see. Pages without a total count (a province has millions)."""
+    qs, params = filtered_cases(request)
+    page = max(1, int(request.GET["page"])) if request.GET.get("page", "").isdigit() else 1
+    rows = list(qs[(page - 1) * PAGE : page * PAGE + 1])
+    has_next = len(rows) > PAGE
+    rows = rows[:PAGE]
+    today = timezone.localdate()
+    for case in rows:
+        case.overdue_days = (
+            (today - case.limit_due).days
+            if case.status == "open" and case.limit_due and case.limit_due < today
+            else 0
+        )
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "cases/case_list.html",
+        {
+            "cases": rows,
+            "params": params,
+            "page": page,
+            "has_next": has_next,
+            "query": query.urlencode(),
+            "courts": Court.objects.visible_to(acting_user(request)),
+            "types": ENFORCEMENT_TYPES.items(),
+        },
+    )
+
+
+def limit_explanation(case: EnforcementCase) -> list[str]:
+    if not case.limit_rule:
+        return ["该类型案件没有默认的执行期限。"]
+    try:
+        rule: TimeLimitRule = rule_in_force(case.limit_rule, case.filed_on)
+    except Exception:
+        return ["未找到适用的期限规则。"]
+    spec = PeriodSpec(rule.length, Unit(rule.unit), rule.basis, rule.name)
+    extensions = [Extension(case.extension_days, Unit.DAYS, "已批准延长")] if case.extension_days else []
+    try:
+        result = compute_due(
+            case.filed_on,
+            spec,
+            get_calendar(case.court_id),
+            extensions=extensions,
+            allow_provisional=True,
+            start_label="立案（收到申请的日期未导入时以立案日计）",
+        )
+    except (CalendarUnknown, ValueError):
+        return ["无法计算。"]
+    return result.steps
+
+
+@view_access(obj="case")
+def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    case = access_case(acting_user(request), pk)
+    today = timezone.localdate()
+    overdue = case.status == "open" and case.limit_due is not None and case.limit_due < today
+    return render(
+        request,
+        "cases/case_detail.html",
+        {
+            "case": case,
+            "type_name": ENFORCEMENT_TYPES.get(case.type_code, ""),
+            "applicants": case.parties.filter(role="applicant"),
+            "respondents": case.parties.filter(role="respondent"),
+            "steps": limit_explanation(case),
+            "overdue_days": (today - case.limit_due).days if overdue and case.limit_due else 0,
+        },
+    )
+
+
+EXPORT_HEADERS = [
+    "案号",
+    "执行法院",
+    "类型",
+    "立案日期",
+    "承办人",
+    "状态",
+    "结案日期",
+    "结案方式",
+    "申请执行标的（元）",
+    "执行到位金额（元）",
+    "执行期限届满日",
+    "暂定",
+    "数据截至日期",
+]
+
+
+def _export_rows(qs: QuerySet[EnforcementCase]) -> Any:
+    for c in qs[:EXPORT_LIMIT].iterator(chunk_size=2000):
+        yield safe_row([
+            c.number, c.court.short_name, ENFORCEMENT_TYPES.get(c.type_code, c.type_code), c.filed_on,
+            c.handler.name if c.handler else "", c.get_status_display(), c.concluded_on, c.conclusion_method,
+            c.amount_applied, c.amount_recovered, c.limit_due, "是" if c.limit_provisional else "", c.data_as_of,
+        ])  # fmt: skip
+
+
+@view_access()
+def case_export(request: HttpRequest) -> HttpResponse:
+    """The filtered list as XLSX (default) or CSV (UTF-8 with BOM)."""
+    qs, params = filtered_cases(request)
+    fmt = "csv" if request.GET.get("format") == "csv" else "xlsx"
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
+    record("cases.export", actor=acting_user(request), after={"filters": params, "format": fmt})
+    if fmt == "csv":
+        buffer = io.StringIO()
+        buffer.write("\ufeff")
+        writer = csv.writer(buffer)
+        writer.writerow(EXPORT_HEADERS)
+        writer.writerows(_export_rows(qs))
+        response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="cases-{stamp}.csv"'
+        return response
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("执行案件")
+    ws.append(EXPORT_HEADERS)
+    for row in _export_rows(qs):
+        ws.append(row)
+    out = io.BytesIO()
+    wb.save(out)
+    response = HttpResponse(
+        out.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = f'attachment; filename="cases-{stamp}.xlsx"'
+    return response
