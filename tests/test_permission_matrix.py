@@ -136,8 +136,9 @@ def build_case(world: World, key: str) -> Any:
     number = f"（2026）{court.code}执{court.pk}号"
     case, _ = EnforcementCase.objects.get_or_create(
         number=number,
-        defaults={"year": 2026, "court": court, "type_code": "执", "seq": court.pk,
-                  "filed_on": __import__("datetime").date(2026, 3, 2), "status": "open"},
+        defaults={"year": 2026, "court": court, "type_code": "执", "seq": court.pk, "status": "open",
+                  "filed_on": __import__("datetime").date(2026, 3, 2),
+                  "limit_due": __import__("datetime").date(2026, 9, 2)},
     )  # fmt: skip
     return case
 
@@ -220,9 +221,12 @@ def test_matrix(url_name: str, world: World, client: Any) -> None:
     if needs_object:
         assert rule.obj in OBJECT_BUILDERS, f"{url_name}: declare obj= with a kind this test can build"
 
+    from zhijian.cases.scans import run_scans
+
     for key in ALL_COURTS:  # something of every court on the list pages, for the leak check
         build_deadline(world, key)
         build_case(world, key)
+    run_scans()  # overdue cases of every court become candidates
     targets: list[tuple[str | None, str]] = []
     if needs_object:
         builder = OBJECT_BUILDERS[rule.obj]  # type: ignore[index]

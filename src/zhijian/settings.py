@@ -263,6 +263,8 @@ LOGGING = {
 # --- Legal clock ----------------------------------------------------------------------------
 # A deadline is 即将到期 when it falls within this many working days from today.
 ZHIJIAN_DUE_SOON_WORKDAYS = env_int("ZHIJIAN_DUE_SOON_WORKDAYS", 2)
+# Art. 8: an open case older than this many months is a 久拖不结 candidate.
+ZHIJIAN_LONG_DELAY_MONTHS = env_int("ZHIJIAN_LONG_DELAY_MONTHS", 12)
 # The court(s) that run this installation: their administrators maintain system-wide
 # configuration (the national holiday calendar, time-limit rules). Other administrators manage
 # their own courts (users, local holidays).

@@ -67,3 +67,14 @@ def cases() -> int:
         path.write_bytes(("\n".join([HEADER, *fixed]) + "\n").encode("gb18030"))
         result = import_cases(path, actor=None)
     return result.created
+
+
+@demo_loader(50, "检测扫描")
+def scan() -> int:
+    from .models import ScanCandidate
+    from .scans import run_scans
+
+    if ScanCandidate.objects.exists():
+        return 0
+    result = run_scans()
+    return sum(counts["new"] for counts in result.values())

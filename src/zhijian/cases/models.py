@@ -163,3 +163,64 @@ class CaseParty(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ScanRule(models.TextChoices):
+    ART7A = "art7a", "第七条（一）：超过执行期限未执结"
+    ART8_LONG = "art8_long", "第八条：久拖不结"
+
+
+class CandidateState(models.TextChoices):
+    NEW = "new", "待确认"
+    CONFIRMED = "confirmed", "已确认"
+    DISMISSED = "dismissed", "已排除"
+    RESOLVED = "resolved", "已消除（案件情况已变化）"
+
+
+class CandidateQuerySet(CourtScopedQuerySet["ScanCandidate"]):
+    court_lookup = "court_id"
+
+
+class ScanCandidate(models.Model):
+    """A case a detection scan found, awaiting a person's decision. Its identity is case + rule +
+    due date: a dismissed candidate stays dismissed on re-scan until the case's facts change
+    (a new due date makes a new candidate; a case that no longer qualifies is 已消除)."""
+
+    case = models.ForeignKey(EnforcementCase, on_delete=models.CASCADE, related_name="candidates")
+    court = models.ForeignKey(
+        "org.Court", on_delete=models.PROTECT, related_name="+", verbose_name="执行法院"
+    )
+    rule = models.CharField("规则", max_length=20, choices=ScanRule.choices)
+    due_date = models.DateField("届满日")
+    state = models.CharField(
+        "状态", max_length=12, choices=CandidateState.choices, default=CandidateState.NEW
+    )
+    first_seen = models.DateField("首次发现")
+    last_seen = models.DateField("最近一次扫描")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="处理人",
+    )
+    decided_at = models.DateTimeField("处理时间", null=True, blank=True)
+    reason = models.CharField("理由", max_length=300, blank=True)
+
+    objects = CandidateQuerySet.as_manager()
+
+    # display attribute filled by the scan page (not stored)
+    days_over: int = 0
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["case", "rule", "due_date"], name="cases_candidate_identity")
+        ]
+        # the scan page: a court's candidates by rule and state, most overdue first
+        indexes = [models.Index(fields=["court", "rule", "state", "due_date"], name="cases_candidate_page")]
+        verbose_name = "扫描线索"
+        verbose_name_plural = "扫描线索"
+
+    def __str__(self) -> str:
+        return f"{self.case.number} {self.get_rule_display()}"

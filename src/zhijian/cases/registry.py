@@ -9,10 +9,60 @@ from django.db.models import Q
 from django.urls import reverse
 
 from zhijian.audit.labels import ACTION_LABELS
-from zhijian.core.registry import NavItem, SearchHit, register_nav, register_search_provider
+from zhijian.core.registry import (
+    HomeItem,
+    NavItem,
+    SearchHit,
+    register_home_provider,
+    register_nav,
+    register_search_provider,
+)
+from zhijian.org.choices import Role
 
 register_nav(NavItem("案件", "执行案件", "cases:case_list", icon="folder2-open", order=300))
-ACTION_LABELS.update({"cases.export": "导出执行案件"})
+register_nav(NavItem("案件", "检测线索", "cases:scan", icon="radar", order=310))
+ACTION_LABELS.update(
+    {
+        "cases.export": "导出执行案件",
+        "cases.import": "导入执行案件",
+        "cases.scan": "运行检测扫描",
+        "cases.candidates.decide": "确认或排除线索",
+    }
+)
+
+
+@register_home_provider
+def candidate_counts(user: Any) -> Iterator[HomeItem]:
+    """City officers and directors: new candidates per court (待办); a basic court's director:
+    its own court's open candidates, as an early warning."""
+    from django.db.models import Count
+
+    from .models import CandidateState, ScanCandidate
+
+    new = ScanCandidate.objects.visible_to(user).filter(state=CandidateState.NEW)
+    url = reverse("cases:scan")
+    if user.has_role(Role.OFFICER, Role.DIRECTOR):
+        for row in (
+            new.values("court_id", "court__short_name").annotate(n=Count("id")).order_by("court__sort_order")
+        ):
+            yield HomeItem(
+                "todo", f"{row['court__short_name']}：{row['n']} 条检测线索待确认", url=f"{url}?court={row['court_id']}",
+                level="warning", count=row["n"],
+            )  # fmt: skip
+    elif user.has_role(Role.BASIC_DIRECTOR, Role.CONTACT):
+        mine = (
+            ScanCandidate.objects.visible_to(user)
+            .filter(state__in=[CandidateState.NEW, CandidateState.CONFIRMED])
+            .count()
+        )
+        if mine:
+            yield HomeItem(
+                "alert",
+                f"本院有 {mine} 件案件被检测为超期或久拖（预警）",
+                url=url,
+                level="warning",
+                count=mine,
+            )
 
 
 @register_search_provider

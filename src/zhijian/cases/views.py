@@ -4,9 +4,11 @@ import csv
 import io
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from openpyxl import Workbook
 
@@ -15,8 +17,9 @@ from zhijian.core.access import acting_user, view_access
 from zhijian.core.export import safe_row
 from zhijian.legaltime.calendar import CalendarUnknown
 from zhijian.legaltime.models import TimeLimitRule
-from zhijian.legaltime.periods import Extension, PeriodSpec, Unit, compute_due
+from zhijian.legaltime.periods import Extension, PeriodSpec, Unit, add_months, compute_due
 from zhijian.legaltime.services import get_calendar, rule_in_force
+from zhijian.org.choices import Role
 from zhijian.org.models import Court
 
 from .access import access_case
@@ -180,3 +183,92 @@ def case_export(request: HttpRequest) -> HttpResponse:
     )
     response["Content-Disposition"] = f'attachment; filename="cases-{stamp}.xlsx"'
     return response
+
+
+# --- detection scans ---------------------------------------------------------------------------
+
+
+def filtered_candidates(request: HttpRequest) -> tuple[Any, dict[str, str]]:
+    from .models import CandidateState, ScanCandidate, ScanRule
+
+    user = acting_user(request)
+    params = {k: request.GET.get(k, "").strip() for k in ("court", "rule", "state")}
+    params["state"] = params["state"] or CandidateState.NEW
+    qs = ScanCandidate.objects.visible_to(user).select_related("case", "court", "case__handler")
+    if params["court"].isdigit():
+        qs = qs.filter(court_id=int(params["court"]))
+    if params["rule"] in ScanRule.values:
+        qs = qs.filter(rule=params["rule"])
+    if params["state"] in CandidateState.values:
+        qs = qs.filter(state=params["state"])
+    return qs.order_by("due_date", "case__number"), params
+
+
+@view_access()
+def scan_page(request: HttpRequest) -> HttpResponse:
+    """Candidates by court and rule, most overdue first; the city court decides in bulk, basic
+    courts see theirs read-only as an early warning."""
+    from django.db.models import Count
+
+    from .models import CandidateState, ScanCandidate, ScanRule
+    from .scans import can_decide, long_delay_threshold
+
+    user = acting_user(request)
+    qs, params = filtered_candidates(request)
+    rows = list(qs[:500])
+    today = timezone.localdate()
+
+    months = int(settings.ZHIJIAN_LONG_DELAY_MONTHS)
+    for c in rows:
+        anchor = c.due_date if c.rule == ScanRule.ART7A else add_months(c.due_date, months)
+        c.days_over = (today - anchor).days
+    rows.sort(key=lambda c: -c.days_over)
+    summary = (
+        ScanCandidate.objects.visible_to(user)
+        .filter(state=params["state"])
+        .values("court__short_name", "rule")
+        .annotate(n=Count("id"))
+        .order_by("court__sort_order", "rule")
+    )
+    return render(
+        request,
+        "cases/scan.html",
+        {
+            "rows": rows,
+            "params": params,
+            "summary": [{**s, "rule_label": ScanRule(s["rule"]).label} for s in summary],
+            "courts": Court.objects.visible_to(user),
+            "rules": ScanRule.choices,
+            "states": CandidateState.choices,
+            "can_decide": can_decide(user),
+            "threshold": long_delay_threshold(today),
+            "total": qs.count(),
+        },
+    )
+
+
+@view_access(write=True, post_only=True, roles={Role.OFFICER, Role.DIRECTOR})
+def scan_decide(request: HttpRequest) -> HttpResponse:
+    from django.contrib import messages
+    from django.shortcuts import redirect
+
+    from zhijian.core.exceptions import ServiceError
+
+    from .scans import decide
+
+    user = acting_user(request)
+    if request.POST.get("scope") == "filter":
+        qs, _ = filtered_candidates(request)
+        ids = list(qs.values_list("pk", flat=True))
+    else:
+        ids = [int(i) for i in request.POST.getlist("ids") if i.isdigit()]
+    try:
+        changed = decide(
+            ids, actor=user, state=request.POST.get("decision", ""), reason=request.POST.get("reason", "")
+        )
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"已处理 {changed} 条线索。")
+    back = request.POST.get("back", "")
+    return redirect(f"{reverse('cases:scan')}?{back}" if back else reverse("cases:scan"))
