@@ -85,3 +85,13 @@ def test_exports_are_scoped(world: Any) -> None:
     assert [r[0] for r in sheet.iter_rows(min_row=2, values_only=True)] == ["（2026）测0101执1号"]
     csv_text = client.get(reverse("cases:case_export"), {"format": "csv"}).content.decode("utf-8-sig")
     assert "测0101执1号" in csv_text and "测0102" not in csv_text
+
+
+def test_amounts_are_grouped(world: Any) -> None:
+    from decimal import Decimal
+
+    c = make_case(world, "a", 1, filed="2026-03-02")
+    EnforcementCase.objects.filter(pk=c.pk).update(amount_applied=Decimal("1234567.5"))
+    client = client_for(world, "a.director")
+    assert "1,234,567.50" in client.get(reverse("cases:case_list")).content.decode()
+    assert "1,234,567.50 元" in client.get(reverse("cases:case_detail", args=[c.pk])).content.decode()

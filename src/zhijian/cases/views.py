@@ -103,7 +103,7 @@ def limit_explanation(case: EnforcementCase) -> list[str]:
             get_calendar(case.court_id),
             extensions=extensions,
             allow_provisional=True,
-            start_label="立案（收到申请的日期未导入时以立案日计）",
+            start_label="立案；收到申请的日期未导入，以立案日计",
         )
     except (CalendarUnknown, ValueError):
         return ["无法计算。"]

@@ -42,3 +42,16 @@ def weekday_zh(value: Any) -> str:
 @register.filter
 def add_class_check(field: BoundField) -> Any:
     return _with_class(field, "form-check-input")
+
+
+@register.filter
+def money(value: Any) -> str:
+    """1234567.5 → 1,234,567.50 (amounts in 元); empty → —."""
+    from decimal import Decimal, InvalidOperation
+
+    if value is None or value == "":
+        return "—"
+    try:
+        return f"{Decimal(value):,.2f}"
+    except (InvalidOperation, ValueError, TypeError):
+        return str(value)
