@@ -1,8 +1,6 @@
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from typing import Any
 
 from django.core.paginator import Paginator
@@ -10,10 +8,9 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
-from openpyxl import Workbook
 
 from zhijian.core.access import acting_user, view_access
-from zhijian.core.export import safe_row
+from zhijian.core.export import safe_row, spreadsheet_response
 from zhijian.org.choices import AUDIT_READER_ROLES
 from zhijian.org.models import Court
 
@@ -131,30 +128,10 @@ def event_export(request: HttpRequest) -> HttpResponse:
     """Export the filtered list as XLSX (default) or CSV (UTF-8 with BOM, opens in Excel)."""
     events, params = filtered_events(request)
     fmt = "csv" if request.GET.get("format") == "csv" else "xlsx"
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
     record("audit.export", actor=acting_user(request), after={"filters": params, "format": fmt})
-    if fmt == "csv":
-        buffer = io.StringIO()
-        buffer.write("\ufeff")
-        writer = csv.writer(buffer)
-        writer.writerow(EXPORT_HEADERS)
-        writer.writerows(_export_rows(events))
-        if events.count() > EXPORT_LIMIT:
-            writer.writerow([f"（只导出了前 {EXPORT_LIMIT} 条，请缩小筛选范围分批导出）"])
-        response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="audit-{stamp}.csv"'
-        return response
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet("审计日志")
-    ws.append(EXPORT_HEADERS)
-    for row in _export_rows(events):
-        ws.append(row)
-    if events.count() > EXPORT_LIMIT:
-        ws.append([f"（只导出了前 {EXPORT_LIMIT} 条，请缩小筛选范围分批导出）"])
-    out = io.BytesIO()
-    wb.save(out)
-    response = HttpResponse(
-        out.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    note = (
+        f"（只导出了前 {EXPORT_LIMIT} 条，请缩小筛选范围分批导出）" if events.count() > EXPORT_LIMIT else ""
     )
-    response["Content-Disposition"] = f'attachment; filename="audit-{stamp}.xlsx"'
-    return response
+    return spreadsheet_response(
+        EXPORT_HEADERS, _export_rows(events), fmt=fmt, sheet="审计日志", stem="audit", truncated_note=note
+    )

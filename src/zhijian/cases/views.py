@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import csv
-import io
 from typing import Any
 
 from django.conf import settings
@@ -10,11 +8,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
-from openpyxl import Workbook
 
 from zhijian.audit.services import record
 from zhijian.core.access import acting_user, view_access
-from zhijian.core.export import safe_row
+from zhijian.core.export import safe_row, spreadsheet_response
 from zhijian.legaltime.calendar import CalendarUnknown
 from zhijian.legaltime.models import TimeLimitRule
 from zhijian.legaltime.periods import Extension, PeriodSpec, Unit, add_months, compute_due
@@ -160,29 +157,8 @@ def case_export(request: HttpRequest) -> HttpResponse:
     """The filtered list as XLSX (default) or CSV (UTF-8 with BOM)."""
     qs, params = filtered_cases(request)
     fmt = "csv" if request.GET.get("format") == "csv" else "xlsx"
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
     record("cases.export", actor=acting_user(request), after={"filters": params, "format": fmt})
-    if fmt == "csv":
-        buffer = io.StringIO()
-        buffer.write("\ufeff")
-        writer = csv.writer(buffer)
-        writer.writerow(EXPORT_HEADERS)
-        writer.writerows(_export_rows(qs))
-        response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="cases-{stamp}.csv"'
-        return response
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet("执行案件")
-    ws.append(EXPORT_HEADERS)
-    for row in _export_rows(qs):
-        ws.append(row)
-    out = io.BytesIO()
-    wb.save(out)
-    response = HttpResponse(
-        out.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
-    response["Content-Disposition"] = f'attachment; filename="cases-{stamp}.xlsx"'
-    return response
+    return spreadsheet_response(EXPORT_HEADERS, _export_rows(qs), fmt=fmt, sheet="执行案件", stem="cases")
 
 
 # --- detection scans ---------------------------------------------------------------------------
