@@ -145,3 +145,15 @@ def test_scan_command_and_audit(world: Any, capsys: Any) -> None:
     out = json.loads(capsys.readouterr().out)
     assert out["art7a"]["new"] == 1 and out["art8_long"]["new"] == 1
     assert AuditEvent.objects.filter(action="cases.scan").exists()
+
+
+def test_the_scan_page_does_not_query_per_row(world: Any, django_assert_max_num_queries: Any) -> None:
+    for i in range(1, 31):
+        case(world, "a", i, filed="2026-05-26", due="2026-11-27")
+    run_scans(today=TODAY)
+    ids = list(ScanCandidate.objects.values_list("pk", flat=True))
+    decide(ids, actor=world.user("city.officer"), state="confirmed", reason="")
+    client = Client()
+    client.force_login(world.user("city.officer"))
+    with django_assert_max_num_queries(20):
+        assert client.get(reverse("cases:scan"), {"state": "confirmed"}).status_code == 200

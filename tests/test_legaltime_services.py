@@ -647,3 +647,12 @@ def test_recompute_deadlines_command(world: Any, capsys: Any) -> None:
     deadline.refresh_from_db()
     assert deadline.due_date == D("2026-11-23")
     assert AuditEvent.objects.filter(action="legaltime.calendar.recompute").exists()
+
+
+def test_the_board_does_not_query_per_row(world: Any, django_assert_max_num_queries: Any) -> None:
+    for i in range(30):
+        make(world, "2026-11-16", title=f"批量{i}")
+    client = client_for(world, "city.director")
+    client.get(reverse("legaltime:board"))  # warm the calendar cache
+    with django_assert_max_num_queries(25):
+        assert client.get(reverse("legaltime:board")).status_code == 200

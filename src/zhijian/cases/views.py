@@ -170,7 +170,7 @@ def filtered_candidates(request: HttpRequest) -> tuple[Any, dict[str, str]]:
     user = acting_user(request)
     params = {k: request.GET.get(k, "").strip() for k in ("court", "rule", "state")}
     params["state"] = params["state"] or CandidateState.NEW
-    qs = ScanCandidate.objects.visible_to(user).select_related("case", "court", "case__handler")
+    qs = ScanCandidate.objects.visible_to(user).select_related("case", "court", "case__handler", "decided_by")
     if params["court"].isdigit():
         qs = qs.filter(court_id=int(params["court"]))
     if params["rule"] in ScanRule.values:

@@ -92,8 +92,11 @@ def board_queryset(request: HttpRequest) -> tuple[QuerySet[Deadline], BoardFilte
 
 
 def decorate(deadlines: Any, today: dt.date) -> None:
+    calendars: dict[int, Any] = {}  # one calendar (one stamp read) per court, not per row
     for d in deadlines:
-        d.status = services.deadline_status(d, today, services.get_calendar(d.court_id))
+        if d.court_id not in calendars:
+            calendars[d.court_id] = services.get_calendar(d.court_id)
+        d.status = services.deadline_status(d, today, calendars[d.court_id])
         d.status_label = DeadlineStatus(d.status).label
         d.badge = STATUS_BADGE[DeadlineStatus(d.status)]
         d.days_left = (d.due_date - today).days if d.due_date and d.completed_on is None else None
