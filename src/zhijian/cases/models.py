@@ -34,6 +34,11 @@ class CaseImport(models.Model):
         MERGING = "merging", "写入中"
         DONE = "done", "已导入"
 
+    class Kind(models.TextChoices):
+        CASES = "cases", "案件文件"
+        EVENTS = "events", "流程节点文件"
+
+    kind = models.CharField("文件类型", max_length=8, choices=Kind.choices, default=Kind.CASES)
     file_name = models.CharField("文件名", max_length=255)
     sha256 = models.CharField("SHA-256", max_length=64)
     court = models.ForeignKey(
@@ -119,10 +124,40 @@ class EnforcementCase(models.Model):
         CaseImport, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     updated_at = models.DateTimeField("更新时间", default=timezone.now)
-    # --- due dates by the legal clock (recomputed in bulk) ---
+    handler_ambiguous = models.BooleanField("承办人同名待核", default=False)
+    # the 数据截至日期 of the events file that last gave this case's process nodes; node checks
+    # (Art. 7(b)/(c)) apply only to cases whose events have been imported
+    events_as_of = models.DateField("流程节点数据截至日期", null=True, blank=True)
+    # --- due dates by the legal clock (recomputed in bulk; see dues.py) ---
     limit_rule = models.CharField("执行期限规则", max_length=40, blank=True)
     limit_due = models.DateField("执行期限届满日", null=True, blank=True)
-    limit_provisional = models.BooleanField("执行期限暂定", default=False)
+    limit_provisional = models.BooleanField("期限暂定", default=False)
+    suspended_since = models.DateField("中止中（自）", null=True, blank=True)
+    # Art. 7(b)/(c) node checks: the due date of each node rule that applies, and the day the
+    # required document or act was recorded (dues.NODE_CHECKS names them)
+    handler_due = models.DateField("确定承办人期限", null=True, blank=True)
+    handler_done = models.DateField("确定承办人日期", null=True, blank=True)
+    notice_due = models.DateField("执行通知期限", null=True, blank=True)
+    notice_done = models.DateField("执行通知发出日期", null=True, blank=True)
+    clues_request_due = models.DateField("通知提供线索期限", null=True, blank=True)
+    clues_request_done = models.DateField("通知提供线索日期", null=True, blank=True)
+    clue_check_due = models.DateField("核查线索期限", null=True, blank=True)
+    clue_check_done = models.DateField("核查线索日期", null=True, blank=True)
+    investigation_start_due = models.DateField("启动调查期限", null=True, blank=True)
+    investigation_start_done = models.DateField("启动调查日期", null=True, blank=True)
+    investigation_done_due = models.DateField("完成调查期限", null=True, blank=True)
+    investigation_done_done = models.DateField("完成调查日期", null=True, blank=True)
+    payout_due = models.DateField("发放案款期限", null=True, blank=True)
+    payout_done = models.DateField("发放案款日期", null=True, blank=True)
+    # --- Art. 8 / Art. 13 facts, set by events and by later issues' links (never by hand) ---
+    obstacle_since = models.DateField("执行障碍（自）", null=True, blank=True)
+    petition_count = models.PositiveIntegerField("信访次数", default=0)
+    last_petition_on = models.DateField("最近一次信访", null=True, blank=True)
+    group_petition = models.BooleanField("集体信访", default=False)
+    corrected_on = models.DateField("复议纠错日期", null=True, blank=True)
+    corrected_by = models.CharField("纠错的复议案号", max_length=40, blank=True)
+    leadership_since = models.DateField("领导督办（自）", null=True, blank=True)
+    media_since = models.DateField("媒体/社会关注（自）", null=True, blank=True)
 
     objects = CaseQuerySet.as_manager()
 
@@ -153,6 +188,9 @@ class CaseParty(models.Model):
     role = models.CharField("地位", max_length=12, choices=Role.choices)
     name = models.CharField("名称", max_length=200)
     position = models.PositiveSmallIntegerField("顺序", default=0)
+    # shown masked in lists, pages and exports; revealing one is audited (cases.party.reveal)
+    id_number = models.CharField("证件号码", max_length=30, blank=True)
+    phone = models.CharField("联系电话", max_length=30, blank=True)
 
     class Meta:
         ordering = ["case", "role", "position"]
@@ -165,9 +203,131 @@ class CaseParty(models.Model):
         return self.name
 
 
+class CaseEvent(models.Model):
+    """A process node from the case-flow system's events export (节点), as an event code of the
+    legal clock's vocabulary (``legaltime.events``)."""
+
+    case = models.ForeignKey(EnforcementCase, on_delete=models.CASCADE, related_name="events")
+    code = models.CharField("事件", max_length=40)
+    on = models.DateField("开始日期")
+    end_on = models.DateField("结束日期", null=True, blank=True)
+    note = models.CharField("说明", max_length=300, blank=True)
+    source = models.ForeignKey(
+        CaseImport, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name="来源"
+    )
+
+    class Meta:
+        ordering = ["case", "on", "pk"]
+        indexes = [models.Index(fields=["case", "on"], name="cases_event_case_on")]
+        verbose_name = "流程节点"
+        verbose_name_plural = "流程节点"
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.code} {self.on}"
+
+
+class SuspensionKind(models.TextChoices):
+    """Periods not counted in the enforcement time limit (执行程序解释第十三条, DOMAIN.md §1)."""
+
+    SUSPENDED = "suspended", "中止执行"
+    DEFERRED = "deferred", "暂缓执行"
+    ANNOUNCEMENT = "announcement", "公告期间"
+    APPRAISAL = "appraisal", "鉴定评估期间"
+    JURISDICTION = "jurisdiction_dispute", "管辖争议处理期间"
+    COORDINATION = "coordination", "执行争议协调期间"
+
+
+class CaseSuspension(models.Model):
+    case = models.ForeignKey(EnforcementCase, on_delete=models.CASCADE, related_name="suspensions")
+    kind = models.CharField("类型", max_length=24, choices=SuspensionKind.choices)
+    start = models.DateField("起始日期")
+    end = models.DateField("结束日期", null=True, blank=True, help_text="空：尚未结束")
+    note = models.CharField("说明", max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["case", "start"]
+        verbose_name = "中止、暂缓等不计入期间"
+        verbose_name_plural = "中止、暂缓等不计入期间"
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.start}—{self.end or ''}"
+
+
+class CaseExtension(models.Model):
+    """An approved extension of the enforcement time limit (from the case file's 延长天数 and
+    延长批准日期, or an events file's 延长执行期限 node)."""
+
+    case = models.ForeignKey(EnforcementCase, on_delete=models.CASCADE, related_name="extensions")
+    days = models.PositiveIntegerField("延长天数")
+    approved_on = models.DateField("批准日期", null=True, blank=True)
+    note = models.CharField("说明", max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["case", "approved_on"]
+        verbose_name = "延长执行期限"
+        verbose_name_plural = "延长执行期限"
+
+    def __str__(self) -> str:
+        return f"延长 {self.days} 日"
+
+
+class CasePetition(models.Model):
+    case = models.ForeignKey(EnforcementCase, on_delete=models.CASCADE, related_name="petitions")
+    received_on = models.DateField("信访日期")
+    group = models.BooleanField("集体信访", default=False)
+    note = models.CharField("说明", max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["case", "received_on"]
+        verbose_name = "执行信访"
+        verbose_name_plural = "执行信访"
+
+    def __str__(self) -> str:
+        return f"信访 {self.received_on}"
+
+
+class ImportAlias(models.Model):
+    """An administrator's addition to the import's alias tables (the defaults are in code):
+    a column header, a 案件状态 value or a 节点 name, and what it means."""
+
+    class Kind(models.TextChoices):
+        COLUMN = "column", "列名"
+        STATUS = "status", "案件状态"
+        NODE = "node", "流程节点名称"
+
+    kind = models.CharField("类别", max_length=10, choices=Kind.choices)
+    alias = models.CharField("文件中的写法", max_length=60)
+    target = models.CharField("对应", max_length=40)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+", verbose_name="录入人"
+    )
+    created_at = models.DateTimeField("录入时间", default=timezone.now)
+
+    class Meta:
+        ordering = ["kind", "alias"]
+        constraints = [models.UniqueConstraint(fields=["kind", "alias"], name="cases_alias_unique")]
+        verbose_name = "导入别名"
+        verbose_name_plural = "导入别名"
+
+    def __str__(self) -> str:
+        return f"{self.alias} → {self.target}"
+
+
 class ScanRule(models.TextChoices):
     ART7A = "art7a", "第七条（一）：超过执行期限未执结"
+    ART7_HANDLER = "art7c_handler", "第七条（三）：未按期确定承办人"
+    ART7_NOTICE = "art7b_notice", "第七条（二）：未按期发出执行通知书"
+    ART7_CLUES_REQUEST = "art7b_clues_request", "第七条（二）：未按期通知申请执行人提供财产线索"
+    ART7_CLUE_CHECK = "art7c_clue_check", "第七条（三）：未按期核查财产线索"
+    ART7_INVESTIGATION_START = "art7c_investigation_start", "第七条（三）：未按期启动财产调查"
+    ART7_INVESTIGATION_DONE = "art7c_investigation_done", "第七条（三）：未按期完成财产调查"
+    ART7_PAYOUT = "art7c_payout", "第七条（三）：未按期发放执行款"
     ART8_LONG = "art8_long", "第八条：久拖不结"
+    ART8_OBSTACLE = "art8_obstacle", "第八条：有执行障碍"
+    ART13_PETITIONS = "art13_petitions", "第十三条（一）：重复上访案件"
+    ART13_CORRECTED = "art13_corrected", "第十三条（二）：上级法院复议纠错案件"
+    ART13_LEADERSHIP = "art13_leadership", "第十三条（三）：领导督办案件"
+    ART13_MEDIA = "art13_media", "第十三条（四）：媒体、社会关注案件"
 
 
 class CandidateState(models.TextChoices):
@@ -190,7 +350,7 @@ class ScanCandidate(models.Model):
     court = models.ForeignKey(
         "org.Court", on_delete=models.PROTECT, related_name="+", verbose_name="执行法院"
     )
-    rule = models.CharField("规则", max_length=20, choices=ScanRule.choices)
+    rule = models.CharField("规则", max_length=40, choices=ScanRule.choices)
     due_date = models.DateField("届满日")
     state = models.CharField(
         "状态", max_length=12, choices=CandidateState.choices, default=CandidateState.NEW

@@ -41,6 +41,10 @@ DEFAULT_CASE_ALIASES: dict[str, list[str]] = {
     "extension_days": ["延长天数", "延长期限天数"],
     "extension_approved_on": ["延长批准日期"],
     "data_as_of": ["数据截至日期", "统计截止日期", "数据日期"],
+    "applicant_ids": ["申请执行人证件号码", "申请执行人身份证号", "申请执行人证照号码"],
+    "applicant_phones": ["申请执行人联系电话", "申请执行人电话"],
+    "respondent_ids": ["被执行人证件号码", "被执行人身份证号", "被执行人证照号码"],
+    "respondent_phones": ["被执行人联系电话", "被执行人电话"],
 }
 REQUIRED = ("number", "filed_on", "handler", "status", "concluded_on", "conclusion_method",
             "amount_applied", "amount_recovered", "applicants", "respondents")  # fmt: skip
@@ -60,6 +64,10 @@ FIELD_LABELS = {
     "extension_days": "延长天数",
     "extension_approved_on": "延长批准日期",
     "data_as_of": "数据截至日期",
+    "applicant_ids": "申请执行人证件号码",
+    "applicant_phones": "申请执行人联系电话",
+    "respondent_ids": "被执行人证件号码",
+    "respondent_phones": "被执行人联系电话",
 }
 NON_LITIGATION_WORDS = ("行政非诉", "非诉", "行政决定", "行政处罚")
 PARTY_SEPARATORS = ("；", ";", "、", "，", ",")
@@ -97,6 +105,11 @@ class CaseRow:
     extension_approved_on: dt.date | None
     data_as_of: dt.date | None
     anomalies: list[str] = field(default_factory=list)
+    # aligned with applicants / respondents by position ('' where not given)
+    applicant_ids: list[str] = field(default_factory=list)
+    applicant_phones: list[str] = field(default_factory=list)
+    respondent_ids: list[str] = field(default_factory=list)
+    respondent_phones: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -167,6 +180,16 @@ def _parties(value: Any) -> list[str]:
     return [p.strip() for p in text.split(PARTY_SEPARATORS[0]) if p.strip()]
 
 
+def _aligned(value: Any) -> list[str]:
+    """Values separated like the party names, positions kept (an empty item stays '')."""
+    text = _text(value)
+    if not text:
+        return []
+    for sep in PARTY_SEPARATORS[1:]:
+        text = text.replace(sep, PARTY_SEPARATORS[0])
+    return [p.strip()[:30] for p in text.split(PARTY_SEPARATORS[0])]
+
+
 def validate_case_row(
     line: int,
     cells: Mapping[str, Any],
@@ -218,9 +241,8 @@ def validate_case_row(
     except ValueError as exc:
         fail("status", raw("status"), str(exc))
 
+    # an empty 承办人 is a fact, not an error: the case has no handler yet (Art. 7(c) check)
     handler = _text(raw("handler"))
-    if not handler:
-        fail("handler", raw("handler"), "承办人不能为空")
 
     extension_days = 0
     if _text(raw("extension_days")):
@@ -277,6 +299,10 @@ def validate_case_row(
         extension_approved_on=dates.get("extension_approved_on"),
         data_as_of=dates.get("data_as_of"),
         anomalies=anomalies,
+        applicant_ids=_aligned(raw("applicant_ids")),
+        applicant_phones=_aligned(raw("applicant_phones")),
+        respondent_ids=_aligned(raw("respondent_ids")),
+        respondent_phones=_aligned(raw("respondent_phones")),
     )
     return row, []
 

@@ -15,25 +15,26 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from zhijian.audit.services import record
-from zhijian.legaltime.calendar import BusinessCalendar, CalendarUnknown
-from zhijian.legaltime.models import TimeLimitRule
-from zhijian.legaltime.periods import Unit, due_ordinal
+from zhijian.legaltime.calendar import BusinessCalendar
 from zhijian.legaltime.services import get_calendar
 from zhijian.org.models import Court, Person, User
 from zhijian.org.scoping import is_read_only, writable_court_ids
 
+from .dues import DUE_FIELDS, NODE_FIELDS, RuleBook
+from .flags import mark_corrections
 from .models import CaseImport, CaseParty, CaseStage, EnforcementCase
+from .recompute import recompute_cases
 from .rows import CaseRow, RowError, rows_of, validate_case_row
 
 STAGE_BATCH = 2000
@@ -52,6 +53,9 @@ CASE_FIELDS = (
     "extension_approved_on",
     "anomalies",
 )
+
+
+Progress = Callable[[str, int, int | None], None]
 
 
 class ImportRefused(Exception):
@@ -101,6 +105,10 @@ def _row_to_json(row: CaseRow) -> dict[str, Any]:
         "extension_approved_on": iso(row.extension_approved_on),
         "data_as_of": iso(row.data_as_of),
         "anomalies": row.anomalies,
+        "applicant_ids": row.applicant_ids,
+        "applicant_phones": row.applicant_phones,
+        "respondent_ids": row.respondent_ids,
+        "respondent_phones": row.respondent_phones,
     }
 
 
@@ -112,9 +120,11 @@ def import_cases(
     skip_invalid: bool = False,
     force: bool = False,
     sheet: str | None = None,
+    progress: Progress | None = None,
 ) -> CaseImport:
     """Import one export file. Raises ``ImportRefused`` (with the record) when the file is
-    refused; returns the import record otherwise."""
+    refused; returns the import record otherwise. ``progress(phase, done, total)`` is called
+    now and then (phase "validate": rows read, total unknown; "merge": rows merged of total)."""
     courts = _importable_courts(actor)
     known = dict(Court.objects.values_list("code", "name"))
     case_import = CaseImport.objects.create(
@@ -143,6 +153,8 @@ def import_cases(
     latest_as_of: dt.date | None = None
     for line, cells in data:
         rows += 1
+        if progress is not None and rows % 1000 == 0:
+            progress("validate", rows, None)
         row, row_errors = validate_case_row(line, cells, headers, known_courts=known, current_year=year)
         if row is not None:
             number = row.number.normalized
@@ -180,7 +192,7 @@ def import_cases(
     case_import.state = CaseImport.State.MERGING
     case_import.save()
     with transaction.atomic():
-        counts = _merge(case_import, force=force, courts=courts)
+        counts = _merge(case_import, force=force, courts=courts, progress=progress)
         for name, value in counts.items():
             setattr(case_import, name, value)
         case_import.state = CaseImport.State.DRY_RUN if dry_run else CaseImport.State.DONE
@@ -223,51 +235,23 @@ def _finish_refused(case_import: CaseImport, errors: list[RowError], *, rows: in
 # --- merge -----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class LimitRule:
-    code: str
-    versions: list[tuple[dt.date, dt.date | None, int, Unit]]
-
-    def period_on(self, day: dt.date) -> tuple[int, Unit] | None:
-        for start, end, length, unit in self.versions:
-            if start <= day and (end is None or day < end):
-                return length, unit
-        return None
+def _nth(values: list[str] | None, i: int) -> str:
+    return (values[i] if values and i < len(values) else "")[:30]
 
 
-def limit_rule_code(type_code: str, non_litigation: bool) -> str:
-    """The enforcement time limit that applies to a case (docs/legal-time.md); '' for none."""
-    if type_code in ("执", "执恢"):
-        return "CASE_LIMIT_NONLIT" if non_litigation else "CASE_LIMIT"
-    return {"执异": "CASE_LIMIT_OBJECTION", "执复": "CASE_LIMIT_RECONSIDERATION"}.get(type_code, "")
-
-
-def _limit_rules() -> dict[str, LimitRule]:
-    rules: dict[str, list[tuple[dt.date, dt.date | None, int, Unit]]] = {}
-    for r in TimeLimitRule.objects.filter(
-        code__in=["CASE_LIMIT", "CASE_LIMIT_NONLIT", "CASE_LIMIT_OBJECTION", "CASE_LIMIT_RECONSIDERATION"]
-    ):
-        rules.setdefault(r.code, []).append((r.effective_from, r.effective_to, r.length, Unit(r.unit)))
-    return {code: LimitRule(code, versions) for code, versions in rules.items()}
-
-
-def compute_limit(
-    case: EnforcementCase, rules: dict[str, LimitRule], calendar: BusinessCalendar
-) -> tuple[str, dt.date | None, bool]:
-    """(rule code, due date, provisional) for a case's enforcement time limit."""
-    code = limit_rule_code(case.type_code, case.non_litigation)
-    rule = rules.get(code)
-    period = rule.period_on(case.filed_on) if rule else None
-    if not code or period is None:
-        return "", None, False
-    length, unit = period
-    start = case.filed_on.toordinal()
-    try:
-        due = due_ordinal(calendar, start, length, unit, extra_days=case.extension_days)
-        return code, dt.date.fromordinal(due), False
-    except CalendarUnknown:
-        due = due_ordinal(calendar.provisional(), start, length, unit, extra_days=case.extension_days)
-        return code, dt.date.fromordinal(due), True
+def _set_dues(case: EnforcementCase, book: RuleBook, calendar: BusinessCalendar) -> None:
+    """The due-date columns of a case from the case file alone (no events yet). Cases with
+    imported events, suspensions or extensions are recomputed in full after the merge."""
+    for name in NODE_FIELDS:
+        setattr(case, name, None)
+    case.limit_rule, case.limit_due, provisional = book.limit_fast(
+        calendar, case.filed_on, case.type_code, case.non_litigation, case.extension_days
+    )
+    case.handler_due, case.handler_done, p2 = book.handler_fast(
+        calendar, case.filed_on, case.type_code, case.handler_id is not None
+    )
+    case.limit_provisional = provisional or p2
+    case.suspended_since = None
 
 
 def _persons(court_names: Iterable[tuple[int, str]]) -> dict[tuple[int, str], Person]:
@@ -283,16 +267,23 @@ def _persons(court_names: Iterable[tuple[int, str]]) -> dict[tuple[int, str], Pe
     return found
 
 
-def _merge(case_import: CaseImport, *, force: bool, courts: dict[str, Court]) -> dict[str, int]:
+def _merge(
+    case_import: CaseImport, *, force: bool, courts: dict[str, Court], progress: Progress | None = None
+) -> dict[str, int]:
     counts = {"created": 0, "updated": 0, "unchanged": 0, "skipped_older": 0}
-    rules = _limit_rules()
+    book = RuleBook()
     calendar = get_calendar()
     import_date = case_import.started_at.date()
     staged = CaseStage.objects.filter(case_import=case_import).order_by("line")
-    for offset in range(0, staged.count(), MERGE_BATCH):
+    total = staged.count()
+    for offset in range(0, total, MERGE_BATCH):
+        if progress is not None:
+            progress("merge", offset, total)
         chunk = list(staged[offset : offset + MERGE_BATCH])
         existing = {c.number: c for c in EnforcementCase.objects.filter(number__in=[s.number for s in chunk])}
-        persons = _persons((courts[s.data["court_code"]].pk, s.data["handler"]) for s in chunk)
+        persons = _persons(
+            (courts[s.data["court_code"]].pk, s.data["handler"]) for s in chunk if s.data["handler"]
+        )
         to_create: list[EnforcementCase] = []
         to_update: list[EnforcementCase] = []
         parties_for: dict[str, dict[str, Any]] = {}
@@ -317,13 +308,15 @@ def _merge(case_import: CaseImport, *, force: bool, courts: dict[str, Court]) ->
                 else None,
                 "anomalies": d["anomalies"],
             }
-            handler = persons[(court.pk, d["handler"])]
+            handler = persons[(court.pk, d["handler"])] if d["handler"] else None
             case = existing.get(stage.number)
             if case is not None:
                 if not force and case.data_as_of is not None and case.data_as_of > as_of:
                     counts["skipped_older"] += 1
                     continue
-                same = all(getattr(case, k) == v for k, v in values.items()) and case.handler_id == handler.pk
+                same = all(getattr(case, k) == v for k, v in values.items()) and case.handler_id == (
+                    handler.pk if handler else None
+                )
                 if same and not force:
                     counts["unchanged"] += 1
                     continue
@@ -331,7 +324,7 @@ def _merge(case_import: CaseImport, *, force: bool, courts: dict[str, Court]) ->
                     setattr(case, k, v)
                 case.handler = handler
                 case.data_as_of, case.last_import, case.updated_at = as_of, case_import, timezone.now()
-                case.limit_rule, case.limit_due, case.limit_provisional = compute_limit(case, rules, calendar)
+                _set_dues(case, book, calendar)
                 to_update.append(case)
             else:
                 case = EnforcementCase(
@@ -345,9 +338,9 @@ def _merge(case_import: CaseImport, *, force: bool, courts: dict[str, Court]) ->
                     last_import=case_import,
                     **values,
                 )
-                case.limit_rule, case.limit_due, case.limit_provisional = compute_limit(case, rules, calendar)
+                _set_dues(case, book, calendar)
                 to_create.append(case)
-            parties_for[stage.number] = {"applicants": d["applicants"], "respondents": d["respondents"]}
+            parties_for[stage.number] = d
         EnforcementCase.objects.bulk_create(to_create)
         if to_update:
             EnforcementCase.objects.bulk_update(
@@ -358,9 +351,7 @@ def _merge(case_import: CaseImport, *, force: bool, courts: dict[str, Court]) ->
                     "data_as_of",
                     "last_import",
                     "updated_at",
-                    "limit_rule",
-                    "limit_due",
-                    "limit_provisional",
+                    *DUE_FIELDS,
                 ],
             )
         counts["created"] += len(to_create)
@@ -368,9 +359,23 @@ def _merge(case_import: CaseImport, *, force: bool, courts: dict[str, Court]) ->
         written = {c.number: c for c in EnforcementCase.objects.filter(number__in=list(parties_for))}
         CaseParty.objects.filter(case__in=written.values()).delete()
         CaseParty.objects.bulk_create(
-            CaseParty(case=written[number], role=role, name=name[:200], position=i)
-            for number, groups in parties_for.items()
+            CaseParty(
+                case=written[number],
+                role=role,
+                name=name[:200],
+                position=i,
+                id_number=_nth(d.get(f"{role}_ids"), i),
+                phone=_nth(d.get(f"{role}_phones"), i),
+            )
+            for number, d in parties_for.items()
             for role, key in (("applicant", "applicants"), ("respondent", "respondents"))
-            for i, name in enumerate(groups[key])
+            for i, name in enumerate(d[key])
         )
+    # cases with imported events, suspensions or extensions: the full computation
+    recompute_cases(
+        EnforcementCase.objects.filter(last_import=case_import)
+        .filter(Q(events_as_of__isnull=False) | Q(suspensions__isnull=False) | Q(extensions__isnull=False))
+        .distinct()
+    )
+    mark_corrections()
     return counts

@@ -38,6 +38,7 @@ from .models import (
     TimeLimitRule,
 )
 from .periods import DueResult, Extension, Interval, PeriodSpec, Unit, compute_due
+from .signals import announce
 
 # --- the calendar in force --------------------------------------------------------------------
 
@@ -689,6 +690,7 @@ def save_holiday_year(
             for e in entries
         )
         moved = recompute_deadlines(open_deadlines(lock=True))
+        announce("calendar")
         record(
             "legaltime.calendar.save",
             actor=actor,
@@ -711,6 +713,7 @@ def recompute_all(*, actor: User | None, reason: str = "") -> int:
     with transaction.atomic():
         version = _bump_stamp()
         moved = recompute_deadlines(open_deadlines(lock=True))
+        announce("recompute")
         record(
             "legaltime.calendar.recompute",
             actor=actor,
@@ -789,6 +792,7 @@ def revise_rule(
         if affected:
             Deadline.objects.bulk_update(affected, ["rule", "length", "unit", "basis"], batch_size=500)
         moved = recompute_deadlines(affected)
+        announce(f"rule:{new.code}")
         record(
             "legaltime.rule.revise",
             actor=actor,

@@ -1,0 +1,14 @@
+"""Background jobs of the case module (``django.tasks``; the database-backed queue in
+production, run immediately in tests)."""
+
+from __future__ import annotations
+
+from django.tasks import task
+
+
+@task()
+def recompute_open_case_dues(reason: str = "") -> int:
+    """Recompute the due-date columns of every open case (after the legal clock changed)."""
+    from .recompute import recompute_open_cases
+
+    return recompute_open_cases()
