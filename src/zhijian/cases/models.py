@@ -60,6 +60,11 @@ class CaseImport(models.Model):
     skipped_older = models.PositiveIntegerField("旧数据未覆盖", default=0)
     errors = models.JSONField("错误", default=list)
     unknown_columns = models.JSONField("未识别的列", default=list)
+    # live progress, written outside the import's transaction (the upload page polls it)
+    progress_phase = models.CharField("进度阶段", max_length=12, blank=True)
+    progress_done = models.PositiveIntegerField("已处理", default=0)
+    progress_total = models.PositiveIntegerField("总数", null=True, blank=True)
+    upload_path = models.CharField("上传文件", max_length=500, blank=True)
 
     objects = CourtScopedQuerySet.as_manager()
 
