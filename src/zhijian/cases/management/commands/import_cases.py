@@ -7,12 +7,14 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from zhijian.cases.services import ImportRefused, import_cases
+from zhijian.cases.importer import import_file
+from zhijian.cases.services import ImportRefused
 
 
 class Command(BaseCommand):
     help = (
-        "导入执行案件流程系统导出的案件文件（CSV/XLSX）：默认整体导入，任何一行有错误则不写入并列出全部错误"
+        "导入执行案件流程系统导出的案件文件或流程节点文件（CSV/XLSX，按表头自动识别）："
+        "默认整体导入，任何一行有错误则不写入并列出全部错误"
         "（import enforcement cases）"
     )
 
@@ -30,7 +32,7 @@ class Command(BaseCommand):
         path = Path(options["file"])
         refused = False
         try:
-            result = import_cases(
+            result = import_file(
                 path,
                 actor=None,
                 dry_run=options["dry_run"],
@@ -49,7 +51,9 @@ class Command(BaseCommand):
             "unchanged": result.unchanged,
             "skipped_older": result.skipped_older,
             "rejected": result.rejected,
+            "kind": result.kind,
             "unknown_columns": result.unknown_columns,
+            "unknown_nodes": result.options.get("unknown_nodes", {}),
             "errors": result.errors,
         }
         if options["json"]:
@@ -66,6 +70,10 @@ class Command(BaseCommand):
             )
             if result.unknown_columns:
                 self.stdout.write(f"未识别的列（已忽略）：{'、'.join(result.unknown_columns)}")
+            unknown_nodes = result.options.get("unknown_nodes") or {}
+            if unknown_nodes:
+                listed = "、".join(f"{name}（{count} 行）" for name, count in unknown_nodes.items())
+                self.stdout.write(f"未识别的节点名称（这些行已跳过，可在“导入别名”中添加）：{listed}")
             for e in result.errors[:200]:
                 where = f"第 {e['line']} 行" + (f"“{e['column']}”列" if e["column"] else "")
                 value = f"（值：{e['value']}）" if e["value"] else ""
