@@ -121,19 +121,29 @@ def import_cases(
     force: bool = False,
     sheet: str | None = None,
     progress: Progress | None = None,
+    case_import: CaseImport | None = None,
 ) -> CaseImport:
     """Import one export file. Raises ``ImportRefused`` (with the record) when the file is
     refused; returns the import record otherwise. ``progress(phase, done, total)`` is called
-    now and then (phase "validate": rows read, total unknown; "merge": rows merged of total)."""
+    now and then (phase "validate": rows read, total unknown; "merge": rows merged of total).
+    ``case_import``: a record created beforehand (the upload page's background job, see
+    ``uploads.py``) to fill instead of a new one; its file name, actor and court are kept."""
     courts = _importable_courts(actor)
     known = dict(Court.objects.values_list("code", "name"))
-    case_import = CaseImport.objects.create(
-        file_name=path.name,
-        sha256=_sha256(path),
-        actor=actor,
-        court=actor.court if actor else None,
-        options={"dry_run": dry_run, "skip_invalid": skip_invalid, "force": force, "sheet": sheet},
-    )
+    options = {"dry_run": dry_run, "skip_invalid": skip_invalid, "force": force, "sheet": sheet}
+    if case_import is None:
+        case_import = CaseImport.objects.create(
+            file_name=path.name,
+            sha256=_sha256(path),
+            actor=actor,
+            court=actor.court if actor else None,
+            options=options,
+        )
+    else:
+        case_import.sha256 = case_import.sha256 or _sha256(path)
+        case_import.options = {**case_import.options, **options}
+        case_import.state = CaseImport.State.VALIDATING
+        case_import.save()
     errors: list[RowError] = []
     try:
         headers, data = rows_of(path, sheet=sheet)
