@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "axes",
+    "django_tasks_db",
     "zhijian.core",
     "zhijian.audit",
     "zhijian.org",
@@ -259,6 +260,18 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("ZHIJIAN_LOG_LEVEL", "WARNING")},
 }
+
+# --- Background jobs ------------------------------------------------------------------------
+# django.tasks with the database-backed queue of django-tasks-db (app label
+# django_tasks_database). `zhijian serve` starts one worker process beside gunicorn; in
+# production run `zhijian worker` as its own service instead (README, "生产部署").
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+# --- Case import uploads --------------------------------------------------------------------
+# Files uploaded on the 导入案件 page wait here (never in the database) until the background job
+# has imported them, then they are deleted. Web and worker processes must share this folder.
+ZHIJIAN_UPLOAD_DIR = Path(env_str("ZHIJIAN_UPLOAD_DIR", str(DATA_DIR / "uploads"))).resolve()
+ZHIJIAN_IMPORT_MAX_MB = env_int("ZHIJIAN_IMPORT_MAX_MB", 200)
 
 # --- Legal clock ----------------------------------------------------------------------------
 # A deadline is 即将到期 when it falls within this many working days from today.

@@ -13,6 +13,9 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # the demo's city court and the test world's city court
 ZHIJIAN_HOME_COURTS = ["吉06", "测01"]
 AUDIT_CHECKPOINT_FILE = Path(tempfile.mkdtemp(prefix="zhijian-audit-")) / "checkpoints.log"
+# background jobs (the case-import upload, recomputations) run at once, inside the request
+TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+ZHIJIAN_UPLOAD_DIR = Path(tempfile.mkdtemp(prefix="zhijian-uploads-"))
 
 # SQLite tests run on a file, not in memory, so that WAL, IMMEDIATE transactions, the busy
 # timeout and concurrent writers behave as in production (xdist adds a per-worker suffix).
