@@ -4,7 +4,8 @@
   (first sheet or a named one) as (line number, {header: value}) pairs — never the whole file in
   memory.
 * ``map_headers(headers, aliases)`` resolves the Chinese column headers through the alias table
-  (an editable table later; ``DEFAULT_CASE_ALIASES`` now) and reports unknown columns.
+  (``DEFAULT_CASE_ALIASES`` plus the administrators' additions, ``aliases.py``) and reports
+  unknown columns.
 * ``validate_case_row(line, row, ...)`` turns one row into a ``CaseRow`` or a list of
   ``RowError`` (line, column, value, reason in Chinese) — every problem of the row, not just
   the first.
@@ -308,16 +309,17 @@ def validate_case_row(
 
 
 def rows_of(
-    path: Path, *, sheet: str | None = None
+    path: Path, *, sheet: str | None = None, aliases: Mapping[str, list[str]] | None = None
 ) -> tuple[HeaderMap, Iterator[tuple[int, dict[str, Any]]]]:
-    """The header map and the data rows as dicts keyed by the file's headers."""
+    """The header map and the data rows as dicts keyed by the file's headers. ``aliases`` is
+    the column table in effect (``aliases.column_alias_table()``; the defaults when None)."""
     table = read_table(path, sheet=sheet)
     try:
         _, header_cells = next(table)
     except StopIteration:
         raise ValueError("文件是空的，没有表头") from None
     headers = [_text(h) for h in header_cells]
-    mapping = map_headers(headers)
+    mapping = map_headers(headers, DEFAULT_CASE_ALIASES if aliases is None else aliases)
 
     def data() -> Iterator[tuple[int, dict[str, Any]]]:
         for lineno, cells in table:

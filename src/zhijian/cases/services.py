@@ -31,6 +31,7 @@ from zhijian.legaltime.services import get_calendar
 from zhijian.org.models import Court, Person, User
 from zhijian.org.scoping import is_read_only, writable_court_ids
 
+from .aliases import column_alias_table, status_alias_table
 from .dues import DUE_FIELDS, NODE_FIELDS, RuleBook
 from .flags import mark_corrections
 from .models import CaseImport, CaseParty, CaseStage, EnforcementCase
@@ -146,7 +147,7 @@ def import_cases(
         case_import.save()
     errors: list[RowError] = []
     try:
-        headers, data = rows_of(path, sheet=sheet)
+        headers, data = rows_of(path, sheet=sheet, aliases=column_alias_table())
     except (ValueError, OSError, KeyError) as exc:
         errors.append(RowError(0, "", "", f"无法读取文件：{exc}"))
         return _finish_refused(case_import, errors, rows=0)
@@ -157,6 +158,7 @@ def import_cases(
 
     # --- phase 1: validate and stage ---
     year = timezone.localdate().year
+    statuses = status_alias_table()  # the 案件状态 aliases in effect (defaults + additions)
     seen: dict[str, int] = {}
     batch: list[CaseStage] = []
     rows = rejected = 0
@@ -165,7 +167,9 @@ def import_cases(
         rows += 1
         if progress is not None and rows % 1000 == 0:
             progress("validate", rows, None)
-        row, row_errors = validate_case_row(line, cells, headers, known_courts=known, current_year=year)
+        row, row_errors = validate_case_row(
+            line, cells, headers, known_courts=known, current_year=year, status_aliases=statuses
+        )
         if row is not None:
             number = row.number.normalized
             if row.number.court_code not in courts:
