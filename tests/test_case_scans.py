@@ -13,6 +13,7 @@ from django.test import Client
 from django.urls import reverse
 
 from zhijian.audit.models import AuditEvent
+from zhijian.cases.dues import NODE_CHECKS
 from zhijian.cases.models import EnforcementCase, ScanCandidate
 from zhijian.cases.scans import decide, run_scans
 
@@ -157,3 +158,59 @@ def test_the_scan_page_does_not_query_per_row(world: Any, django_assert_max_num_
     client.force_login(world.user("city.officer"))
     with django_assert_max_num_queries(20):
         assert client.get(reverse("cases:scan"), {"state": "confirmed"}).status_code == 200
+
+
+@pytest.mark.parametrize("check", NODE_CHECKS, ids=lambda c: c.key)
+def test_each_node_check_just_inside_and_just_outside(world: Any, check: Any) -> None:
+    late = case(world, "a", 1, filed="2026-03-02", due=None)
+    on_time = case(world, "a", 2, filed="2026-03-02", due=None)
+    recorded = case(world, "a", 3, filed="2026-03-02", due=None)
+    own = case(world, "city", 4, filed="2026-03-02", due=None)
+    yesterday, today = TODAY - dt.timedelta(days=1), TODAY
+    for c, due, done in ((late, yesterday, None), (on_time, today, None), (recorded, yesterday, D("2026-11-20")),
+                         (own, yesterday, None)):  # fmt: skip
+        EnforcementCase.objects.filter(pk=c.pk).update(**{check.due_field: due, check.done_field: done})
+    run_scans(today=TODAY)
+    assert rules_of(late) == {check.scan_rule}
+    assert rules_of(on_time) == set() and rules_of(recorded) == set() and rules_of(own) == set()
+    # the act is recorded later: the candidate is resolved on the next scan
+    EnforcementCase.objects.filter(pk=late.pk).update(**{check.done_field: TODAY})
+    run_scans(today=TODAY + dt.timedelta(days=1))
+    assert ScanCandidate.objects.get(case=late).state == "resolved"
+
+
+def test_art8_obstacle_and_art13_lists(world: Any) -> None:
+    obstacle = case(world, "a", 1, filed="2026-09-01", due=None)
+    once = case(world, "a", 2, filed="2026-09-01", due=None)
+    twice = case(world, "a", 3, filed="2026-09-01", due=None, status="concluded")
+    own = case(world, "city", 4, filed="2026-09-01", due=None)
+    EnforcementCase.objects.filter(pk=obstacle.pk).update(obstacle_since=D("2026-10-01"))
+    EnforcementCase.objects.filter(pk=once.pk).update(petition_count=1, last_petition_on=D("2026-10-01"))
+    EnforcementCase.objects.filter(pk=twice.pk).update(petition_count=2, last_petition_on=D("2026-10-05"))
+    EnforcementCase.objects.filter(pk=own.pk).update(
+        corrected_on=D("2026-10-09"), leadership_since=D("2026-10-10"), media_since=D("2026-10-11"),
+        obstacle_since=D("2026-10-01"),
+    )  # fmt: skip
+    run_scans(today=TODAY)
+    assert rules_of(obstacle) == {"art8_obstacle"} and rules_of(once) == set()
+    assert rules_of(twice) == {"art13_petitions"}, "concluded cases are still evaluated"
+    # the installation's own court: in the Art. 13 lists, never an Art. 8 candidate
+    assert rules_of(own) == {"art13_corrected", "art13_leadership", "art13_media"}
+    # a new petition is a new fact: a new candidate next to the dismissed one
+    first = ScanCandidate.objects.get(case=twice)
+    decide([first.pk], actor=world.user("city.evaluator"), state="dismissed", reason="已评查")
+    EnforcementCase.objects.filter(pk=twice.pk).update(petition_count=3, last_petition_on=D("2026-11-27"))
+    run_scans(today=TODAY)
+    assert ScanCandidate.objects.filter(case=twice, state="new", due_date=D("2026-11-27")).exists()
+
+
+def test_an_evaluator_decides_art13_candidates_only(world: Any) -> None:
+    late = case(world, "a", 1, filed="2026-05-26", due="2026-11-27")
+    EnforcementCase.objects.filter(pk=late.pk).update(petition_count=2, last_petition_on=D("2026-10-05"))
+    run_scans(today=TODAY)
+    ids = list(ScanCandidate.objects.filter(case=late).values_list("pk", flat=True))
+    assert len(ids) == 2
+    assert decide(ids, actor=world.user("city.evaluator"), state="confirmed", reason="") == 1
+    assert set(ScanCandidate.objects.filter(case=late, state="confirmed").values_list("rule", flat=True)) == {
+        "art13_petitions"
+    }

@@ -195,9 +195,12 @@ def scan_page(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
 
     months = int(settings.ZHIJIAN_LONG_DELAY_MONTHS)
+    may_decide = can_decide(user)
     for c in rows:
-        anchor = c.due_date if c.rule == ScanRule.ART7A else add_months(c.due_date, months)
+        # Art. 7: days past the due date; 久拖不结: past the threshold; other facts: since they began
+        anchor = add_months(c.due_date, months) if c.rule == ScanRule.ART8_LONG else c.due_date
         c.days_over = (today - anchor).days
+        c.decidable = may_decide or can_decide(user, c.rule)
     rows.sort(key=lambda c: -c.days_over)
     summary = (
         ScanCandidate.objects.visible_to(user)
@@ -216,14 +219,14 @@ def scan_page(request: HttpRequest) -> HttpResponse:
             "courts": Court.objects.visible_to(user),
             "rules": ScanRule.choices,
             "states": CandidateState.choices,
-            "can_decide": can_decide(user),
+            "can_decide": may_decide or any(c.decidable for c in rows),
             "threshold": long_delay_threshold(today),
             "total": qs.count(),
         },
     )
 
 
-@view_access(write=True, post_only=True, roles={Role.OFFICER, Role.DIRECTOR})
+@view_access(write=True, post_only=True, roles={Role.OFFICER, Role.DIRECTOR, Role.EVALUATOR})
 def scan_decide(request: HttpRequest) -> HttpResponse:
     from django.contrib import messages
     from django.shortcuts import redirect
