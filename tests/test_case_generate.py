@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from zhijian.cases.generate import write_export
-from zhijian.cases.models import EnforcementCase
+from zhijian.cases.models import CaseParty, EnforcementCase
 
 
 def test_the_same_seed_gives_the_same_file(tmp_path: Path) -> None:
@@ -39,12 +39,20 @@ def test_generated_cases_import_cleanly_across_the_seven_courts(capsys: Any, tmp
             "3",
             "--output",
             str(tmp_path / "g.csv"),
+            "--events",
             "--import",
             "--json",
         ]
     )
     out = json.loads(capsys.readouterr().out)
     assert out["import"] == {"state": "done", "created": 700, "updated": 0, "rejected": 0}
+    assert out["import_events"]["state"] == "done" and out["import_events"]["rejected"] == 0
+    assert out["import_events"]["created"] > 400  # the 执/执恢 cases
+    # events produce suspensions, petitions and node due dates; 执复 results mark 复议纠错
+    assert EnforcementCase.objects.exclude(notice_due=None).exists()
+    assert EnforcementCase.objects.filter(petition_count__gte=1).exists()
+    assert EnforcementCase.objects.exclude(investigation_done_due=None).exists()
+    assert CaseParty.objects.exclude(id_number="").exists()
     courts = set(EnforcementCase.objects.values_list("court__code", flat=True))
     assert courts == {"吉06", "吉0602", "吉0605", "吉0621", "吉0622", "吉0623", "吉0681"}
     assert (
