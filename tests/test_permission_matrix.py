@@ -143,14 +143,27 @@ def build_case(world: World, key: str) -> Any:
     return case
 
 
+def build_party(world: World, key: str) -> Any:
+    from zhijian.cases.models import CaseParty
+
+    party, _ = CaseParty.objects.get_or_create(
+        case=build_case(world, key), role="respondent", name=f"当事人-{key}",
+        defaults={"id_number": "220602198001011234", "phone": "13812345678"},
+    )  # fmt: skip
+    return party
+
+
 OBJECT_BUILDERS: dict[str, Callable[[World, str], Any]] = {
     "case": build_case,
+    "party": build_party,
     "court": build_court,
     "user": build_user,
     "audit_event": build_audit_event,
     "deadline": build_deadline,
     "rule": build_rule,
 }
+# URL arguments other than the object's pk, with a value valid for every object.
+EXTRA_KWARGS = {"field": "id_number"}  # cases:party_reveal
 # Kinds that belong to no court (reference data): visible to every signed-in user.
 GLOBAL_KINDS = {"rule"}
 
@@ -216,7 +229,10 @@ def test_matrix(url_name: str, world: World, client: Any) -> None:
     rule = rule_of(pattern)
     assert rule is not None
     kwargs_names = set(pattern.pattern.regex.groupindex)
-    assert kwargs_names <= {"pk"}, f"{url_name}: teach this test to build kwargs {kwargs_names}"
+    assert kwargs_names <= {"pk", *EXTRA_KWARGS}, (
+        f"{url_name}: teach this test to build kwargs {kwargs_names}"
+    )
+    extra = {name: EXTRA_KWARGS[name] for name in kwargs_names - {"pk"}}
     needs_object = "pk" in kwargs_names
     if needs_object:
         assert rule.obj in OBJECT_BUILDERS, f"{url_name}: declare obj= with a kind this test can build"
@@ -233,9 +249,9 @@ def test_matrix(url_name: str, world: World, client: Any) -> None:
         keys = ["city"] if rule.obj in GLOBAL_KINDS else ALL_COURTS
         for key in keys:
             court_key = None if rule.obj in GLOBAL_KINDS else key
-            targets.append((court_key, reverse(url_name, kwargs={"pk": builder(world, key).pk})))
+            targets.append((court_key, reverse(url_name, kwargs={"pk": builder(world, key).pk, **extra})))
     else:
-        targets.append((None, reverse(url_name)))
+        targets.append((None, reverse(url_name, kwargs=extra or None)))
 
     # Anonymous visitors are sent to the login page (or refused by the API).
     def fetch(url: str, data: dict[str, str] | None = None) -> Any:

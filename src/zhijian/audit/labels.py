@@ -23,6 +23,11 @@ ACTION_LABELS: dict[str, str] = {
     "audit.export": "导出审计日志",
     "audit.head.rebuilt": "重建审计链头",
     "cases.import": "导入执行案件",
+    "cases.party.reveal": "查看当事人完整证件号码或电话",
+    "cases.alias.add": "添加导入别名",
+    "cases.alias.delete": "删除导入别名",
+    "org.person.merge": "合并人员",
+    "org.person.split": "拆分同名人员",
 }
 
 

@@ -21,6 +21,11 @@ from zhijian.org.choices import Role
 
 register_nav(NavItem("案件", "执行案件", "cases:case_list", icon="folder2-open", order=300))
 register_nav(NavItem("案件", "检测线索", "cases:scan", icon="radar", order=310))
+register_nav(
+    NavItem(
+        "系统管理", "导入别名", "cases:aliases", icon="translate", roles=frozenset({Role.ADMIN}), order=925
+    )
+)
 ACTION_LABELS.update(
     {
         "cases.export": "导出执行案件",

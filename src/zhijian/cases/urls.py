@@ -1,12 +1,16 @@
 from django.urls import path
 
-from . import views
+from . import alias_views, party_views, views
 
 app_name = "cases"
 urlpatterns = [
     path("", views.case_list, name="case_list"),
     path("export/", views.case_export, name="case_export"),
     path("<int:pk>/", views.case_detail, name="case_detail"),
+    path("parties/<int:pk>/reveal/<str:field>/", party_views.party_reveal, name="party_reveal"),
+    path("aliases/", alias_views.alias_list, name="aliases"),
+    path("aliases/add/", alias_views.alias_add, name="alias_add"),
+    path("aliases/delete/", alias_views.alias_delete, name="alias_delete"),
     path("scan/", views.scan_page, name="scan"),
     path("scan/decide/", views.scan_decide, name="scan_decide"),
 ]

@@ -22,6 +22,7 @@ from zhijian.org.models import Court
 from .access import access_case
 from .models import CaseStatus, EnforcementCase
 from .numbers import ENFORCEMENT_TYPES, clean_text
+from .party_views import MASKED_EXPORT_HEADERS, export_party_cells, party_rows
 
 PAGE = 50
 EXPORT_LIMIT = 100_000
@@ -120,6 +121,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "type_name": ENFORCEMENT_TYPES.get(case.type_code, ""),
             "applicants": case.parties.filter(role="applicant"),
             "respondents": case.parties.filter(role="respondent"),
+            "parties": party_rows(case, acting_user(request)),
             "steps": limit_explanation(case),
             "overdue_days": (today - case.limit_due).days if overdue and case.limit_due else 0,
         },
@@ -140,15 +142,18 @@ EXPORT_HEADERS = [
     "执行期限届满日",
     "暂定",
     "数据截至日期",
+    *MASKED_EXPORT_HEADERS,
 ]
 
 
 def _export_rows(qs: QuerySet[EnforcementCase]) -> Any:
-    for c in qs[:EXPORT_LIMIT].iterator(chunk_size=2000):
+    # parties with their 证件号码/联系电话 masked (party_views): an export never holds a full number
+    for c in qs.prefetch_related("parties")[:EXPORT_LIMIT].iterator(chunk_size=2000):
         yield safe_row([
             c.number, c.court.short_name, ENFORCEMENT_TYPES.get(c.type_code, c.type_code), c.filed_on,
             c.handler.name if c.handler else "", c.get_status_display(), c.concluded_on, c.conclusion_method,
             c.amount_applied, c.amount_recovered, c.limit_due, "是" if c.limit_provisional else "", c.data_as_of,
+            *export_party_cells(c),
         ])  # fmt: skip
 
 
