@@ -48,11 +48,23 @@ class SearchHit:
     subtitle: str = ""
 
 
+@dataclass(frozen=True)
+class BoardCount:
+    """A count the deadline board shows next to the deadlines (e.g. overdue cases per court),
+    linking to the filtered list behind it."""
+
+    group: str
+    label: str
+    count: int
+    url: str
+
+
 @dataclass
 class _Registry:
     nav: list[NavItem] = field(default_factory=list)
     home: list[Callable[[Any], Iterable[HomeItem]]] = field(default_factory=list)
     search: list[Callable[[Any, str], Iterable[SearchHit]]] = field(default_factory=list)
+    board: list[Callable[[Any], Iterable[BoardCount]]] = field(default_factory=list)
 
 
 registry = _Registry()
@@ -75,6 +87,23 @@ def register_search_provider(
     if fn not in registry.search:
         registry.search.append(fn)
     return fn
+
+
+def register_board_provider(
+    fn: Callable[[Any], Iterable[BoardCount]],
+) -> Callable[[Any], Iterable[BoardCount]]:
+    if fn not in registry.board:
+        registry.board.append(fn)
+    return fn
+
+
+def board_counts(user: Any) -> dict[str, list[BoardCount]]:
+    """The registered board counts for ``user``, grouped (in registration order)."""
+    groups: dict[str, list[BoardCount]] = {}
+    for provider in registry.board:
+        for item in provider(user):
+            groups.setdefault(item.group, []).append(item)
+    return groups
 
 
 SECTION_ORDER = ["工作台", "监督办案", "案件", "质效评查", "责任追究", "组织机构", "系统管理"]

@@ -18,6 +18,7 @@ from zhijian.audit.services import record
 from zhijian.core.access import acting_user, scoped_or_404, view_access
 from zhijian.core.exceptions import ServiceError
 from zhijian.core.export import safe_row
+from zhijian.core.registry import board_counts
 from zhijian.org.choices import Role
 from zhijian.org.models import Court, User
 from zhijian.org.scoping import is_read_only, is_system_admin, writable_court_ids
@@ -124,7 +125,14 @@ def board(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "legaltime/board.html",
-        {"page": page, "form": form, "today": today, "counts": counts, "can_create": not is_read_only(user)},
+        {
+            "page": page,
+            "form": form,
+            "today": today,
+            "counts": counts,
+            "can_create": not is_read_only(user),
+            "board_counts": board_counts(user),
+        },
     )
 
 
