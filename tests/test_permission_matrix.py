@@ -153,9 +153,17 @@ def build_party(world: World, key: str) -> Any:
     return party
 
 
+def build_person(world: World, key: str) -> Any:
+    from zhijian.org.models import Person
+
+    person, _ = Person.objects.get_or_create(court=world.courts[key], name=f"承办人-{key}")
+    return person
+
+
 OBJECT_BUILDERS: dict[str, Callable[[World, str], Any]] = {
     "case": build_case,
     "party": build_party,
+    "person": build_person,
     "court": build_court,
     "user": build_user,
     "audit_event": build_audit_event,

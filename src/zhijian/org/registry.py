@@ -22,6 +22,16 @@ from .choices import Role
 register_nav(NavItem("工作台", "首页", "core:home", icon="house", order=0))
 register_nav(NavItem("组织机构", "法院", "org:court_list", icon="bank", order=800))
 register_nav(NavItem("组织机构", "人员名录", "org:user_list", icon="people", order=810))
+register_nav(
+    NavItem(
+        "组织机构",
+        "承办人（案件数据）",
+        "org:person_list",
+        icon="person-vcard",
+        roles=frozenset({Role.ADMIN}),
+        order=820,
+    )
+)
 
 
 @register_home_provider

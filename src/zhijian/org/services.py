@@ -8,6 +8,7 @@ the admin always pass the signed-in user.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -425,6 +426,147 @@ def delete_person(person: Person, *, actor: User | None) -> None:
             target_repr=label,
             deleted=(person, pk),
         )
+
+
+PERSON_FIELDS = ("court", "name", "note", "user")
+MAX_AUDITED_NUMBERS = 200
+_NUMBER_SEPARATORS = re.compile(r"[\s,，、;；]+")
+
+
+def _case_model() -> Any:
+    """``cases.EnforcementCase``, imported lazily: org must not import cases at module level."""
+    from zhijian.cases.models import EnforcementCase
+
+    return EnforcementCase
+
+
+def person_case_counts(person_ids: Iterable[int]) -> dict[int, tuple[int, int]]:
+    """Person id → (cases as handler, of which flagged 承办人同名待核)."""
+    from django.db.models import Count, Q
+
+    rows = (
+        _case_model()
+        .objects.filter(handler_id__in=list(person_ids))
+        .values("handler_id")
+        .annotate(n=Count("id"), ambiguous=Count("id", filter=Q(handler_ambiguous=True)))
+        .order_by()
+    )
+    return {row["handler_id"]: (row["n"], row["ambiguous"]) for row in rows}
+
+
+def merge_persons(keep: Person, other: Person, *, actor: User | None, reason: str = "") -> int:
+    """Merge ``other`` into ``keep`` (the same person recorded twice): every case with handler
+    ``other`` moves to ``keep``, ``keep`` takes over ``other``'s login account if it has none,
+    and ``other`` is deleted. Returns the number of cases moved."""
+    _require(can_administer(actor, keep.court) and can_administer(actor, other.court))
+    if keep.pk == other.pk:
+        raise ServiceError("不能把人员与自己合并。", field="other")
+    if keep.court_id != other.court_id:
+        raise ServiceError("只能合并同一法院的人员。", field="other")
+    with transaction.atomic():
+        locked = {p.pk: p for p in Person.objects.select_for_update().filter(pk__in=[keep.pk, other.pk])}
+        if len(locked) != 2:
+            raise ServiceError("该人员已被合并或删除，请刷新页面。")
+        keep, other = locked[keep.pk], locked[other.pk]
+        if keep.user_id and other.user_id and keep.user_id != other.user_id:
+            raise ServiceError(
+                "两人分别关联了不同的登录账号，不能合并；如确为同一人，请先取消其中一人的账号关联。",
+                field="other",
+            )
+        kept_before, merged_before = snapshot(keep, PERSON_FIELDS), snapshot(other, PERSON_FIELDS)
+        moved = int(
+            _case_model().objects.filter(handler=other).update(handler=keep, updated_at=timezone.now())
+        )
+        if other.user_id and not keep.user_id:
+            account = other.user
+            other.user = None
+            other.save(update_fields=["user"])
+            keep.user = account
+            keep.save(update_fields=["user"])
+        other_pk, label = other.pk, str(other)
+        _delete(other)
+        record(
+            "org.person.merge",
+            actor=actor,
+            target=keep,
+            before={"kept": kept_before, "merged": {**merged_before, "id": other_pk, "label": label}},
+            after={**snapshot(keep, PERSON_FIELDS), "merged_id": other_pk, "cases_moved": moved},
+            reason=reason,
+        )
+    return moved
+
+
+def parse_case_numbers(text: str) -> list[str]:
+    """Case numbers pasted one per line (or separated by commas, 、 or ；), normalised as stored:
+    full-width brackets, no spaces, full-width digits made half-width."""
+    from zhijian.cases.numbers import clean_text
+
+    numbers: list[str] = []
+    for part in _NUMBER_SEPARATORS.split(text or ""):
+        number = clean_text(part).replace("(", "（").replace(")", "）")
+        if number and number not in numbers:
+            numbers.append(number)
+    return numbers
+
+
+def split_person(
+    person: Person,
+    *,
+    actor: User | None,
+    note: str,
+    case_ids: Iterable[int] = (),
+    case_numbers: Iterable[str] = (),
+    reason: str = "",
+) -> tuple[Person, int]:
+    """Two people of the same name at one court were recorded as one: create a new person with
+    the same name and a distinguishing ``note``, and move the chosen cases of ``person`` (by id,
+    or by case number) to it, clearing their 承办人同名待核 flag. Returns (new person, moved)."""
+    _require(can_administer(actor, person.court))
+    note = " ".join((note or "").split())
+    if not note:
+        raise ServiceError("请填写新人员的备注（如所在团队、工号），以区分同名的两人。", field="note")
+    if len(note) > 200:
+        raise ServiceError("备注不能超过 200 个字。", field="note")
+    ids = {int(i) for i in case_ids}
+    numbers = list(dict.fromkeys(case_numbers))
+    if not ids and not numbers:
+        raise ServiceError("请勾选或粘贴要移到新人员名下的案件。", field="cases")
+    EnforcementCase = _case_model()
+    with transaction.atomic():
+        person = Person.objects.select_for_update().select_related("court").get(pk=person.pk)
+        if note == person.note:
+            raise ServiceError("新人员的备注与原人员相同，请填写能区分两人的备注。", field="note")
+        from django.db.models import Q
+
+        chosen = EnforcementCase.objects.filter(handler=person).filter(Q(pk__in=ids) | Q(number__in=numbers))
+        found = dict(chosen.values_list("number", "pk"))
+        missing = [n for n in numbers if n not in found]
+        if missing:
+            shown = "、".join(missing[:10]) + (f" 等 {len(missing)} 个" if len(missing) > 10 else "")
+            raise ServiceError(f"以下案号不是{person.name}承办的案件：{shown}。", field="cases")
+        if ids - set(found.values()):
+            raise ServiceError("勾选的案件已不在该人员名下，请刷新页面后重新选择。", field="cases")
+        new = Person.objects.create(court=person.court, name=person.name, note=note)
+        moved_numbers = sorted(found)
+        moved = int(
+            EnforcementCase.objects.filter(pk__in=found.values()).update(
+                handler=new, handler_ambiguous=False, updated_at=timezone.now()
+            )
+        )
+        record(
+            "org.person.split",
+            actor=actor,
+            target=new,
+            before={"person": person.pk, "name": person.name, "note": person.note},
+            after={
+                **snapshot(new, PERSON_FIELDS),
+                "split_from": person.pk,
+                "cases_moved": moved,
+                "case_numbers": moved_numbers[:MAX_AUDITED_NUMBERS],
+            },
+            reason=reason,
+        )
+    return new, moved
 
 
 # --- grants -----------------------------------------------------------------------------------

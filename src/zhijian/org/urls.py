@@ -9,4 +9,9 @@ urlpatterns = [
     path("courts/<int:pk>/contact/", views.court_designate_contact, name="court_contact"),
     path("users/", views.user_list, name="user_list"),
     path("users/<int:pk>/", views.user_detail, name="user_detail"),
+    path("persons/", views.person_list, name="person_list"),
+    path("persons/<int:pk>/", views.person_detail, name="person_detail"),
+    path("persons/<int:pk>/link/", views.person_link, name="person_link"),
+    path("persons/<int:pk>/merge/", views.person_merge, name="person_merge"),
+    path("persons/<int:pk>/split/", views.person_split, name="person_split"),
 ]
