@@ -80,7 +80,13 @@ def test_an_administrator_cannot_touch_another_courts_persons(world: Any) -> Non
     cases_for(world, theirs, range(1, 3))
     client = client_for(world, "x.admin")
     before = AuditEvent.objects.count()
-    for name in ("org:person_detail", "org:person_link", "org:person_merge", "org:person_split"):
+    for name in (
+        "org:person_detail",
+        "org:person_link",
+        "org:person_merge",
+        "org:person_split",
+        "org:person_note",
+    ):
         url = reverse(name, args=[theirs.pk])
         response = (
             client.get(url) if name == "org:person_detail" else client.post(url, {"note": "甲", "ids": "1"})
@@ -175,6 +181,13 @@ def test_split_moves_ticked_and_pasted_cases_to_a_new_namesake(world: Any) -> No
     event = AuditEvent.objects.get(action="org.person.split")
     assert event.after["cases_moved"] == 4 and event.after["split_from"] == zhang.pk
     assert "（2026）测0101执3号" in event.after["case_numbers"] and event.target_id == str(new.pk)
+    # the namesakes link to each other; the original gets a distinguishing note too
+    html = client.get(reverse("org:person_detail", args=[new.pk])).content.decode()
+    assert reverse("org:person_detail", args=[zhang.pk]) in html and "同名 2 人" in html
+    client.post(reverse("org:person_note", args=[zhang.pk]), {"note": "  执行一团队 "})
+    zhang.refresh_from_db()
+    assert zhang.note == "执行一团队"
+    assert AuditEvent.objects.get(action="org.person.update").after == {"name": "张三", "note": "执行一团队"}
 
 
 def test_split_refuses_unknown_numbers_and_a_missing_note_keeping_the_input(world: Any) -> None:

@@ -98,7 +98,7 @@ def alias_add(request: HttpRequest) -> HttpResponse:
         f"已添加{row.get_kind_display()}别名“{row.alias}”→“{alias_services.target_label(row.kind, row.target)}”，"
         "下次导入起生效。",
     )
-    return redirect(f"{_url()}#alias-{row.kind}")
+    return redirect("cases:aliases")
 
 
 @view_access(system=True, write=True, post_only=True)
@@ -114,10 +114,4 @@ def alias_delete(request: HttpRequest) -> HttpResponse:
         messages.error(request, exc.message)
     else:
         messages.success(request, f"已删除{row.get_kind_display()}别名“{row.alias}”，下次导入起生效。")
-    return redirect(f"{_url()}#alias-{row.kind}")
-
-
-def _url() -> str:
-    from django.urls import reverse
-
-    return reverse("cases:aliases")
+    return redirect("cases:aliases")

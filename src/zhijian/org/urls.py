@@ -14,4 +14,5 @@ urlpatterns = [
     path("persons/<int:pk>/link/", views.person_link, name="person_link"),
     path("persons/<int:pk>/merge/", views.person_merge, name="person_merge"),
     path("persons/<int:pk>/split/", views.person_split, name="person_split"),
+    path("persons/<int:pk>/note/", views.person_note, name="person_note"),
 ]

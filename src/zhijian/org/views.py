@@ -294,3 +294,21 @@ def person_split(request: HttpRequest, pk: int) -> HttpResponse:
         return render(request, "org/person_detail.html", context)
     messages.success(request, f"已新建同名人员“{new.name}（{new.note}）”，并把 {moved} 件案件移到其名下。")
     return redirect("org:person_detail", pk=new.pk)
+
+
+@view_access(roles={Role.ADMIN}, obj="person", write=True, post_only=True)
+def person_note(request: HttpRequest, pk: int) -> HttpResponse:
+    """Change the person's 备注 (what tells namesakes apart)."""
+    actor = acting_user(request)
+    person = _administered_person(actor, pk)
+    note = request.POST.get("note")
+    if note is None:
+        messages.error(request, "请填写备注。")
+        return redirect("org:person_detail", pk=person.pk)
+    note = " ".join(note.split())
+    if len(note) > 200:
+        messages.error(request, "备注不能超过 200 个字。")
+    elif note != person.note:
+        services.update_person(person, actor=actor, note=note)
+        messages.success(request, f"已修改{person.name}的备注。")
+    return redirect("org:person_detail", pk=person.pk)
