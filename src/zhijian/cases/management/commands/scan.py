@@ -10,7 +10,7 @@ from zhijian.cases.scans import run_scans
 
 
 class Command(BaseCommand):
-    help = "运行检测扫描（第七条超期未结、第八条久拖不结），生成待确认的线索（run the detection scans）"
+    help = "运行检测扫描（第七条超期未结、应作未作，第八条久拖不结、执行障碍，第十三条重点评查），生成待确认的线索（run the detection scans）"
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--json", action="store_true", help="只输出一个 JSON 对象")
