@@ -160,8 +160,25 @@ def build_person(world: World, key: str) -> Any:
     return person
 
 
+def build_case_import(world: World, key: str) -> Any:
+    """An import by a user of the court, refused with a row error (the detail lists it)."""
+    from zhijian.cases.models import CaseImport
+
+    return CaseImport.objects.create(
+        file_name=f"导入-{key}.csv",
+        sha256="0" * 64,
+        actor=world.users[f"{key}.member"],
+        court=world.courts[key],
+        state=CaseImport.State.REFUSED,
+        rows=1,
+        rejected=1,
+        errors=[{"line": 2, "column": "立案日期", "value": "2026-02-30", "reason": "日期不存在"}],
+    )
+
+
 OBJECT_BUILDERS: dict[str, Callable[[World, str], Any]] = {
     "case": build_case,
+    "case_import": build_case_import,
     "party": build_party,
     "person": build_person,
     "court": build_court,

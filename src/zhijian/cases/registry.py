@@ -19,8 +19,12 @@ from zhijian.core.registry import (
 )
 from zhijian.org.choices import Role
 
+from .uploads import IMPORT_ROLES
+
 register_nav(NavItem("案件", "执行案件", "cases:case_list", icon="folder2-open", order=300))
 register_nav(NavItem("案件", "检测线索", "cases:scan", icon="radar", order=310))
+register_nav(NavItem("案件", "导入案件", "cases:import", icon="upload", roles=IMPORT_ROLES, order=320))
+register_nav(NavItem("案件", "导入记录", "cases:import_list", icon="journal-arrow-up", order=330))
 register_nav(
     NavItem(
         "系统管理", "导入别名", "cases:aliases", icon="translate", roles=frozenset({Role.ADMIN}), order=925
@@ -30,6 +34,8 @@ ACTION_LABELS.update(
     {
         "cases.export": "导出执行案件",
         "cases.import": "导入执行案件",
+        "cases.import.upload": "上传案件导入文件",
+        "cases.import.errors_export": "导出导入错误清单",
         "cases.scan": "运行检测扫描",
         "cases.candidates.decide": "确认或排除线索",
     }

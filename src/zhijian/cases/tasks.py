@@ -12,3 +12,12 @@ def recompute_open_case_dues(reason: str = "") -> int:
     from .recompute import recompute_open_cases
 
     return recompute_open_cases()
+
+
+@task()
+def run_case_import(import_id: int) -> str:
+    """Import a file uploaded on the 导入案件 page into its ``CaseImport`` record (see
+    ``uploads.py``); returns the record's final state."""
+    from .uploads import run_upload
+
+    return run_upload(import_id)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import alias_views, party_views, views
+from . import alias_views, import_views, party_views, views
 
 app_name = "cases"
 urlpatterns = [
@@ -13,4 +13,8 @@ urlpatterns = [
     path("aliases/delete/", alias_views.alias_delete, name="alias_delete"),
     path("scan/", views.scan_page, name="scan"),
     path("scan/decide/", views.scan_decide, name="scan_decide"),
+    path("import/", import_views.import_upload, name="import"),
+    path("imports/", import_views.import_list, name="import_list"),
+    path("imports/<int:pk>/", import_views.import_detail, name="import_detail"),
+    path("imports/<int:pk>/errors/", import_views.import_errors, name="import_errors"),
 ]
