@@ -168,3 +168,39 @@ def test_cli_reports_unknown_nodes(cases: dict[str, EnforcementCase], tmp_path: 
     call_command("import_cases", str(write(tmp_path, EVENT_HEADER, EVENTS, "e.csv")), "--json")
     out = json.loads(capsys.readouterr().out)
     assert out["kind"] == "events" and out["unknown_nodes"] == {"神秘节点": 1} and out["created"] == 2
+
+
+def test_detail_page_shows_the_timeline_and_due_dates_and_the_list_filters_suspended(
+    cases: dict[str, EnforcementCase], tmp_path: Path, world: Any
+) -> None:
+    from django.test import Client
+    from django.urls import reverse
+
+    import_file(write(tmp_path, EVENT_HEADER, EVENTS, "e.csv"), actor=None)
+    client = Client()
+    client.force_login(world.user("a.handler"))
+    one = EnforcementCase.objects.get(number=N1)
+    page = client.get(reverse("cases:case_detail", args=[one.pk])).content.decode()
+    assert "网络查控" not in page and "财产调查启动" in page  # the event's label, not the raw node name
+    assert "发出执行通知书" in page and "逾期完成" in page and "完成财产调查" in page
+    assert "不计入期限的期间" in page and "信访 2 次（含集体访）" in page
+    two = EnforcementCase.objects.get(number=N2)
+    page = client.get(reverse("cases:case_detail", args=[two.pk])).content.decode()
+    assert "中止中（自2026-05-01）" in page and "执行障碍（自2026-04-02）" in page
+    listing = client.get(reverse("cases:case_list"), {"suspended": "1"}).content.decode()
+    assert N2 in listing and N1 not in listing
+
+
+def test_the_deadline_board_counts_overdue_cases_per_court_with_a_link(
+    cases: dict[str, EnforcementCase], world: Any
+) -> None:
+    from django.test import Client
+    from django.urls import reverse
+
+    EnforcementCase.objects.filter(number=N1).update(limit_due=dt.date(2026, 1, 5))
+    client = Client()
+    client.force_login(world.user("city.officer"))
+    page = client.get(reverse("legaltime:board")).content.decode()
+    assert "超期未结执行案件" in page and f"court={world.courts['a'].pk}&amp;overdue=1" in page
+    client.force_login(world.user("b.director"))
+    assert "超期未结执行案件" not in client.get(reverse("legaltime:board")).content.decode()

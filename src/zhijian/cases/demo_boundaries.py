@@ -32,6 +32,7 @@ from .scans import long_delay_threshold
 
 CASE_HEADER = "案号,立案日期,承办人,案件状态,结案日期,结案方式,申请执行标的（元）,执行到位金额（元）,申请执行人,被执行人,被执行人证件号码,被执行人联系电话,执行依据类型,原案号,数据截至日期"
 EVENT_HEADER = "案号,节点,开始日期,结束日期,说明,数据截至日期"
+RESPONDENTS = ["王某某", "李某", "白山市某商贸有限公司", "赵某某", "孙某", "吉林某矿业有限公司", "周某某"]
 COURTS = ["吉0602", "吉0605", "吉0621", "吉0622", "吉0623", "吉0681"]
 # node check → (start event name in the export, the act's name), for checks not counted from 立案
 NODE_EVENTS = {
@@ -77,7 +78,7 @@ def boundary_cases() -> int:
                  concluded: str = "", method: str = "", original: str = "", note: str = "") -> str:  # fmt: skip
         number = f"（{filed.year}）{court}{type_code}{next(seq)}号"
         cases.append([number, filed.isoformat(), handler, status, concluded, method, "120000", "0",
-                      "白山市某建材有限公司", f"{note or '边界'}某某", "220602198001011234", "13804391234",
+                      "白山市某建材有限公司", RESPONDENTS[len(cases) % len(RESPONDENTS)], "220602198001011234", "13804391234",
                       "民事判决", original, as_of])  # fmt: skip
         return number
 

@@ -38,7 +38,6 @@ from zhijian.org.scoping import writable_court_ids
 from .dues import NODE_CHECKS
 from .models import CandidateState, CaseStatus, EnforcementCase, ScanCandidate, ScanRule
 
-
 REPEATED_PETITIONS = 2  # Art. 13(1) 重复上访: two petitions or more
 
 

@@ -12,10 +12,7 @@ from django.utils import timezone
 from zhijian.audit.services import record
 from zhijian.core.access import acting_user, view_access
 from zhijian.core.export import safe_row, spreadsheet_response
-from zhijian.legaltime.calendar import CalendarUnknown
-from zhijian.legaltime.models import TimeLimitRule
-from zhijian.legaltime.periods import Extension, PeriodSpec, Unit, add_months, compute_due
-from zhijian.legaltime.services import get_calendar, rule_in_force
+from zhijian.legaltime.periods import add_months
 from zhijian.org.choices import Role
 from zhijian.org.models import Court
 
@@ -32,7 +29,7 @@ def filtered_cases(request: HttpRequest) -> tuple[QuerySet[EnforcementCase], dic
     user = acting_user(request)
     params = {
         k: request.GET.get(k, "").strip()
-        for k in ("court", "type", "status", "handler", "year", "overdue", "q")
+        for k in ("court", "type", "status", "handler", "year", "overdue", "suspended", "q")
     }
     qs = EnforcementCase.objects.visible_to(user).select_related("court", "handler")
     if params["court"].isdigit():
@@ -47,6 +44,8 @@ def filtered_cases(request: HttpRequest) -> tuple[QuerySet[EnforcementCase], dic
         qs = qs.filter(year=int(params["year"]))
     if params["overdue"] == "1":
         qs = qs.filter(status=CaseStatus.OPEN, limit_due__lt=timezone.localdate())
+    if params["suspended"] == "1":
+        qs = qs.filter(status=CaseStatus.OPEN, suspended_since__isnull=False)
     if params["q"]:
         q = clean_text(params["q"]).replace("(", "（").replace(")", "）")
         qs = qs.filter(Q(number__contains=q) | Q(parties__name__contains=params["q"])).distinct()
@@ -85,34 +84,38 @@ def case_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def limit_explanation(case: EnforcementCase) -> list[str]:
-    if not case.limit_rule:
-        return ["该类型案件没有默认的执行期限。"]
-    try:
-        rule: TimeLimitRule = rule_in_force(case.limit_rule, case.filed_on)
-    except Exception:
-        return ["未找到适用的期限规则。"]
-    spec = PeriodSpec(rule.length, Unit(rule.unit), rule.basis, rule.name)
-    extensions = [Extension(case.extension_days, Unit.DAYS, "已批准延长")] if case.extension_days else []
-    try:
-        result = compute_due(
-            case.filed_on,
-            spec,
-            get_calendar(case.court_id),
-            extensions=extensions,
-            allow_provisional=True,
-            start_label="立案；收到申请的日期未导入，以立案日计",
-        )
-    except (CalendarUnknown, ValueError):
-        return ["无法计算。"]
-    return result.steps
+def due_rows(case: EnforcementCase, today: Any) -> list[dict[str, Any]]:
+    """The case's due dates for the detail page: each with its state and explanation."""
+    from .recompute import explain
+
+    rows = []
+    for line in explain(case):
+        due, done = line.result.due, line.done
+        if line.result.suspended_since is not None:
+            state, tone = f"中止中（自{line.result.suspended_since:%Y-%m-%d}）", "secondary"
+        elif done is not None:
+            state, tone = ("逾期完成", "warning") if line.late else ("已完成", "success")
+        elif line.key == "limit" and case.status != CaseStatus.OPEN:
+            late = case.concluded_on is not None and due is not None and case.concluded_on > due
+            state, tone = ("超期结案", "warning") if late else ("已结案", "success")
+        elif due is not None and due < today and case.status == CaseStatus.OPEN:
+            state, tone = f"已超期 {(today - due).days} 天", "danger"
+        elif due is not None and case.status == CaseStatus.OPEN:
+            state, tone = f"剩余 {(due - today).days} 天", "light"
+        else:
+            state, tone = "—", "light"
+        rows.append({"line": line, "state": state, "tone": tone})
+    return rows
 
 
 @view_access(obj="case")
 def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    from zhijian.legaltime.events import event_label
+
     case = access_case(acting_user(request), pk)
     today = timezone.localdate()
     overdue = case.status == "open" and case.limit_due is not None and case.limit_due < today
+    events = [{"event": e, "label": event_label(e.code)} for e in case.events.all()]
     return render(
         request,
         "cases/case_detail.html",
@@ -122,7 +125,11 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "applicants": case.parties.filter(role="applicant"),
             "respondents": case.parties.filter(role="respondent"),
             "parties": party_rows(case, acting_user(request)),
-            "steps": limit_explanation(case),
+            "dues": due_rows(case, today),
+            "events": events,
+            "suspensions": case.suspensions.all(),
+            "extensions": case.extensions.all(),
+            "petitions": case.petitions.all(),
             "overdue_days": (today - case.limit_due).days if overdue and case.limit_due else 0,
         },
     )
@@ -205,22 +212,35 @@ def scan_page(request: HttpRequest) -> HttpResponse:
         # Art. 7: days past the due date; 久拖不结: past the threshold; other facts: since they began
         anchor = add_months(c.due_date, months) if c.rule == ScanRule.ART8_LONG else c.due_date
         c.days_over = (today - anchor).days
+        c.is_overdue = c.rule.startswith("art7") or c.rule == ScanRule.ART8_LONG
         c.decidable = may_decide or can_decide(user, c.rule)
     rows.sort(key=lambda c: -c.days_over)
-    summary = (
+    counts = (
         ScanCandidate.objects.visible_to(user)
         .filter(state=params["state"])
-        .values("court__short_name", "rule")
+        .values("court_id", "court__short_name", "court__sort_order", "rule")
         .annotate(n=Count("id"))
-        .order_by("court__sort_order", "rule")
+        .order_by("court__sort_order")
     )
+    order = {rule: i for i, rule in enumerate(ScanRule.values)}
+    summary: dict[int, dict[str, Any]] = {}
+    for row in counts:
+        group = summary.setdefault(
+            row["court_id"],
+            {"court_id": row["court_id"], "court": row["court__short_name"], "total": 0, "rules": []},
+        )
+        article, _, text = ScanRule(row["rule"]).label.partition("：")
+        group["rules"].append({"rule": row["rule"], "article": article, "text": text, "n": row["n"]})
+        group["total"] += row["n"]
+    for group in summary.values():
+        group["rules"].sort(key=lambda r: order[r["rule"]])
     return render(
         request,
         "cases/scan.html",
         {
             "rows": rows,
             "params": params,
-            "summary": [{**s, "rule_label": ScanRule(s["rule"]).label} for s in summary],
+            "summary": list(summary.values()),
             "courts": Court.objects.visible_to(user),
             "rules": ScanRule.choices,
             "states": CandidateState.choices,
