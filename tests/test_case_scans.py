@@ -214,3 +214,15 @@ def test_an_evaluator_decides_art13_candidates_only(world: Any) -> None:
     assert set(ScanCandidate.objects.filter(case=late, state="confirmed").values_list("rule", flat=True)) == {
         "art13_petitions"
     }
+
+
+def test_candidates_export_is_scoped_and_audited(world: Any) -> None:
+    mine = case(world, "a", 1, filed="2026-05-26", due="2026-11-27")
+    other = case(world, "b", 2, filed="2026-05-26", due="2026-11-27")
+    run_scans(today=TODAY)
+    client = Client()
+    client.force_login(world.user("a.director"))
+    response = client.get(reverse("cases:scan_export"), {"format": "csv"})
+    text = b"".join(response.streaming_content if response.streaming else [response.content]).decode("utf-8-sig")
+    assert mine.number in text and other.number not in text
+    assert AuditEvent.objects.filter(action="cases.candidates.export").exists()

@@ -13,6 +13,7 @@ urlpatterns = [
     path("aliases/delete/", alias_views.alias_delete, name="alias_delete"),
     path("scan/", views.scan_page, name="scan"),
     path("scan/decide/", views.scan_decide, name="scan_decide"),
+    path("scan/export/", views.scan_export, name="scan_export"),
     path("import/", import_views.import_upload, name="import"),
     path("imports/", import_views.import_list, name="import_list"),
     path("imports/<int:pk>/", import_views.import_detail, name="import_detail"),
