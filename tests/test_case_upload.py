@@ -279,18 +279,42 @@ def test_the_progress_writer_never_writes_inside_a_sqlite_transaction(world: Any
 
 
 @pytest.mark.django_db(transaction=True)
-def test_merge_progress_is_visible_to_other_connections_before_the_import_commits(
-    world: Any, tmp_path: Path
-) -> None:
-    """PostgreSQL: the page reads the merge's progress while its transaction is still open.
-    SQLite: the progress written before the merge (validation) is visible; the merge's is not."""
-    from zhijian.cases.services import import_cases
+def test_progress_written_during_the_import_transaction_is_visible_before_it_commits(world: Any) -> None:
+    """PostgreSQL: the page reads the merge's progress while its transaction is still open (a
+    second connection writes it, without waiting on the lock the merge's rows take on the
+    record). SQLite: the merge holds the only write lock, so the writer skips."""
+    record = running_record(world, progress_phase="validate")
+    writer = uploads.ProgressWriter(record, interval=0)
+    reader = connections.create_connection("default")
+
+    def stored() -> str:
+        with reader.cursor() as cursor:
+            cursor.execute("SELECT progress_phase FROM cases_caseimport WHERE id = %s", [record.pk])
+            return str(cursor.fetchone()[0])
+
+    try:
+        with transaction.atomic():
+            EnforcementCase.objects.create(
+                number="（2026）测0101执1号", year=2026, court=world.courts["a"], type_code="执", seq=1,
+                filed_on="2026-03-02", status="open", last_import=record,
+            )  # fmt: skip
+            writer("merge", 5, 10)
+            assert stored() == ("merge" if connection.vendor == "postgresql" else "validate")
+    finally:
+        writer.close()
+        reader.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_job_reports_progress_outside_transactions_as_it_goes(world: Any, tmp_path: Path) -> None:
+    """Whatever the importer reports outside a transaction is readable at once by the page."""
+    from zhijian.cases.importer import import_file
 
     seed_rules()
     path = tmp_path / "cases.csv"
     path.write_bytes(("\n".join([HEADER, good(1), good(2)]) + "\n").encode("gb18030"))
     record = running_record(world, progress_phase="queued")
-    seen: list[tuple[str, str]] = []
+    seen: list[tuple[str, bool, str]] = []
     reader = connections.create_connection("default")
 
     class Spy(uploads.ProgressWriter):
@@ -298,20 +322,57 @@ def test_merge_progress_is_visible_to_other_connections_before_the_import_commit
             super().write(phase, done, total)
             with reader.cursor() as cursor:
                 cursor.execute("SELECT progress_phase FROM cases_caseimport WHERE id = %s", [record.pk])
-                seen.append((phase, cursor.fetchone()[0]))
+                seen.append((phase, connection.in_atomic_block, cursor.fetchone()[0]))
 
     writer = Spy(record, interval=0)
     try:
         writer("validate", 0, None)
-        import_cases(path, actor=world.user("a.contact"), progress=writer, case_import=record)
+        import_file(path, actor=world.user("a.contact"), progress=writer, case_import=record)
     finally:
         writer.close()
         reader.close()
-    assert seen[0] == ("validate", "validate")
-    merges = [stored for phase, stored in seen if phase == "merge"]
-    assert merges, "the importer reports the merge"
-    if connection.vendor == "postgresql":
-        assert set(merges) == {"merge"}
-    else:
-        assert "merge" not in merges
+    assert seen[0] == ("validate", False, "validate")
+    for phase, in_transaction, value in seen:
+        if not in_transaction or connection.vendor == "postgresql":
+            assert value == phase
     assert EnforcementCase.objects.count() == 2
+
+
+def test_a_job_stopped_at_once_is_recorded_as_interrupted(world: Any, monkeypatch: Any) -> None:
+    def stopped(*args: Any, **kwargs: Any) -> Any:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("zhijian.cases.importer.import_file", stopped)
+    uploads.upload_dir().mkdir(parents=True, exist_ok=True)
+    (uploads.upload_dir() / "x.csv").write_text(HEADER)
+    record = running_record(world, progress_phase="queued", upload_path="x.csv")
+    with pytest.raises(KeyboardInterrupt):
+        uploads.run_upload(record.pk)
+    record.refresh_from_db()
+    assert record.state == "refused" and record.errors[0]["reason"] == uploads.INTERRUPTED
+    assert not (uploads.upload_dir() / "x.csv").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_with_the_database_queue_the_upload_waits_for_the_worker(world: Any, client: Any) -> None:
+    from django.core.management import call_command
+
+    seed_rules()
+    with override_settings(TASKS={"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}):
+        client.force_login(world.user("a.contact"))
+        upload(client, csv_file([good(1)]))
+        record = latest()
+        assert (record.state, record.progress_phase) == ("validating", "queued")
+        page = client.get(reverse("cases:import_detail", args=[record.pk])).content.decode()
+        assert "排队中" in page and "等待后台处理进程开始导入" in page
+        call_command("worker", "--batch", verbosity=0)
+    record.refresh_from_db()
+    assert (record.state, record.created, record.progress_phase) == ("done", 1, "finished")
+    assert record.upload_path == "" and not list(uploads.upload_dir().glob("*"))
+
+
+def test_the_worker_command_needs_the_database_queue() -> None:
+    from django.core.management import CommandError, call_command
+
+    with pytest.raises(CommandError, match="无需运行 worker"):
+        call_command("worker", "--batch")

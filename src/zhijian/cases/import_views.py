@@ -47,12 +47,6 @@ class UploadForm(forms.Form):
         help_text="执行案件流程系统导出的案件文件或流程节点文件：CSV（UTF-8、带 BOM 的 UTF-8 或 GB18030 编码）或 Excel（.xlsx）。",
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx"}),
     )
-    sheet = forms.CharField(
-        label="工作表名称",
-        required=False,
-        max_length=100,
-        help_text="仅 .xlsx 文件：留空则读取第一个工作表。",
-    )
     dry_run = forms.BooleanField(
         label="仅校验（不写入）",
         required=False,
@@ -67,6 +61,13 @@ class UploadForm(forms.Form):
         label="强制覆盖较新的数据",
         required=False,
         help_text="库中案件的数据截至日期晚于本文件时，默认保留库中的数据；勾选后用本文件覆盖。仅局长、基层执行局长和系统管理员可用。",
+    )
+
+    sheet = forms.CharField(
+        label="工作表名称",
+        required=False,
+        max_length=100,
+        help_text="仅 .xlsx 文件：留空则读取第一个工作表。",
     )
 
     def __init__(self, *args: Any, allow_force: bool, **kwargs: Any) -> None:
@@ -194,6 +195,7 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
     case_import = access_case_import(acting_user(request), pk)
     running = case_import.state in RUNNING
     if request.headers.get("HX-Request") == "true":
+        _do_not_save_session(request)
         if not running:
             return HttpResponseClientRefresh()
         return render(
@@ -216,17 +218,34 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "error_count": len(errors),
             "error_lines": case_import.rejected,
             "options": options,
-            "counts": [
-                ("数据行", case_import.rows, False),
-                ("新增", case_import.created, False),
-                ("更新", case_import.updated, False),
-                ("未变", case_import.unchanged, False),
-                ("旧数据未覆盖", case_import.skipped_older, False),
-                ("有错误的行", case_import.rejected, True),
-            ],
+            "counts": _counts(case_import),
             "refused": case_import.state == CaseImport.State.REFUSED,
         },
     )
+
+
+def _counts(case_import: CaseImport) -> list[tuple[str, int, bool]]:
+    """The count tiles: (label, value, shown in red when not 0). A refused import merged
+    nothing, so only its rows and errors are shown."""
+    ci = case_import
+    if ci.state == CaseImport.State.REFUSED:
+        return [("数据行", ci.rows, False), ("有错误的行", ci.rejected, True)]
+    return [
+        ("数据行", ci.rows, False),
+        ("新增", ci.created, False),
+        ("更新", ci.updated, False),
+        ("未变", ci.unchanged, False),
+        ("旧数据未覆盖", ci.skipped_older, False),
+        ("有错误的行", ci.rejected, True),
+    ]
+
+
+def _do_not_save_session(request: HttpRequest) -> None:
+    """A progress poll neither extends the session (watching a page is not activity) nor writes
+    to the database: on SQLite the import's merge holds the only write lock, and a session save
+    (SESSION_SAVE_EVERY_REQUEST) would make every poll wait for it."""
+    session: Any = request.session
+    session.save = lambda *args, **kwargs: None
 
 
 ERROR_HEADERS = ["行号", "列", "值", "原因"]

@@ -69,6 +69,7 @@ PHASE_FINISHED = "finished"
 UNREADABLE_XLSX = (
     "无法读取文件：不是有效的 Excel（.xlsx）文件。文件可能已损坏，或是其他格式的文件改了扩展名。"
 )
+INTERRUPTED = "导入被中断（后台处理进程停止），未写入任何案件数据。请重新上传。"
 SYSTEM_ERROR = "导入过程中出现系统错误，未写入任何案件数据。请稍后重新上传；如仍失败，请联系系统管理员。"
 
 
@@ -235,6 +236,9 @@ def run_upload(import_id: int) -> str:
     except Exception:
         logger.exception("case import %s failed", import_id)
         _fail(case_import, SYSTEM_ERROR)
+    except BaseException:  # the worker was told to stop at once (a second Ctrl+C / SIGTERM)
+        _fail(case_import, INTERRUPTED)
+        raise
     finally:
         writer.close()
         path.unlink(missing_ok=True)

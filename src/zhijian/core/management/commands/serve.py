@@ -2,22 +2,39 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
+import subprocess
 import sys
+import time
+from types import FrameType
 from typing import Any
 
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from .worker import uses_database_queue
+
+# a worker that exits this many times within a minute is not restarted again
+WORKER_RESTARTS_PER_MINUTE = 5
+
 
 class Command(BaseCommand):
-    help = "启动网站（gunicorn，静态文件由 whitenoise 提供）（serve the site）"
+    help = (
+        "启动网站（gunicorn，静态文件由 whitenoise 提供）和后台任务处理进程，按 Ctrl+C 一并停止"
+        "（serve the site and run the background-job worker beside it）"
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--host", default=os.environ.get("ZHIJIAN_HOST", "127.0.0.1"), help="监听地址")
         parser.add_argument("--port", default=os.environ.get("ZHIJIAN_PORT", "8000"), help="监听端口")
         parser.add_argument("--workers", default=os.environ.get("ZHIJIAN_WORKERS", "2"), help="工作进程数")
         parser.add_argument("--no-collectstatic", action="store_true", help="不先收集静态文件")
+        parser.add_argument(
+            "--no-worker",
+            action="store_true",
+            help="不启动后台任务处理进程（生产环境中另行运行 zhijian worker 时使用）",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if not options["no_collectstatic"]:
@@ -26,8 +43,6 @@ class Command(BaseCommand):
         if gunicorn is None:
             raise CommandError("未找到 gunicorn，请先运行 make setup。")
         bind = f"{options['host']}:{options['port']}"
-        self.stdout.write(f"执监已启动：http://{bind}/ （按 Ctrl+C 停止）")
-        self.stdout.flush()
         argv = [
             gunicorn,
             "zhijian.wsgi:application",
@@ -42,4 +57,65 @@ class Command(BaseCommand):
             "120",
         ]
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", settings.SETTINGS_MODULE)
-        os.execv(gunicorn, argv)
+        self.stdout.write(f"执监已启动：http://{bind}/ （按 Ctrl+C 停止）")
+        if options["no_worker"] or not uses_database_queue():
+            self.stdout.flush()
+            os.execv(gunicorn, argv)
+        self.stdout.write("后台任务处理进程已启动（导入网页上传的文件、重新计算期限等）。")
+        self.stdout.flush()
+        sys.exit(Supervisor(argv, [sys.executable, "-m", "zhijian.cli", "worker"], self.stderr).run())
+
+
+class Supervisor:
+    """Runs gunicorn and the worker as children, each in its own process group, so that Ctrl+C
+    reaches only this process: the first Ctrl+C (or SIGTERM) stops the web server and asks the
+    worker to stop after its current job; a second one stops the worker at once (an import
+    being merged is rolled back). A worker that exits on its own is restarted."""
+
+    def __init__(self, web_argv: list[str], worker_argv: list[str], err: Any) -> None:
+        self.web_argv = web_argv
+        self.worker_argv = worker_argv
+        self.err = err
+        self.stops = 0
+        self.web: subprocess.Popen[bytes] | None = None
+        self.worker: subprocess.Popen[bytes] | None = None
+
+    def _start(self, argv: list[str]) -> subprocess.Popen[bytes]:
+        return subprocess.Popen(argv, process_group=0)
+
+    def _signal(self, proc: subprocess.Popen[bytes] | None, signum: int) -> None:
+        if proc is not None and proc.poll() is None:
+            proc.send_signal(signum)
+
+    def _stop(self, signum: int, frame: FrameType | None) -> None:
+        self.stops += 1
+        if self.stops == 1:
+            self._signal(self.web, signum)
+            if self.worker is not None and self.worker.poll() is None:
+                self.err.write("正在停止……后台任务处理进程会先做完当前任务（再按一次 Ctrl+C 立即停止）。")
+        self._signal(self.worker, signal.SIGTERM)
+
+    def run(self) -> int:
+        signal.signal(signal.SIGINT, self._stop)
+        signal.signal(signal.SIGTERM, self._stop)
+        self.web = self._start(self.web_argv)
+        self.worker = self._start(self.worker_argv)
+        restarts: list[float] = []
+        while self.web.poll() is None:
+            if self.worker is not None and self.worker.poll() is not None and not self.stops:
+                now = time.monotonic()
+                restarts = [t for t in restarts if now - t < 60]
+                if len(restarts) >= WORKER_RESTARTS_PER_MINUTE:
+                    self.err.write("后台任务处理进程反复退出，不再重新启动；网页上传的文件将不会被导入。")
+                    self.worker = None
+                else:
+                    self.err.write(f"后台任务处理进程已退出（状态 {self.worker.returncode}），正在重新启动。")
+                    restarts.append(now)
+                    self.worker = self._start(self.worker_argv)
+            time.sleep(0.5)
+        if not self.stops:  # the web server stopped by itself: stop the worker too
+            self.stops = 1
+            self._signal(self.worker, signal.SIGTERM)
+        if self.worker is not None:
+            self.worker.wait()
+        return self.web.returncode
