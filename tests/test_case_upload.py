@@ -376,3 +376,46 @@ def test_the_worker_command_needs_the_database_queue() -> None:
 
     with pytest.raises(CommandError, match="无需运行 worker"):
         call_command("worker", "--batch")
+
+
+class FakeTerminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_the_terminal_progress_line_draws_a_counter_then_a_bar() -> None:
+    from zhijian.core.progress import TerminalProgress
+
+    assert TerminalProgress.for_stream(io.StringIO()) is None
+    assert TerminalProgress.for_stream(FakeTerminal(), enabled=False) is None
+    out = FakeTerminal()
+    bar = TerminalProgress.for_stream(out)
+    assert bar is not None
+    bar("validate", 12000, None)
+    bar("merge", 0, 40000)
+    bar("merge", 40000, 40000)
+    bar.close()
+    text = out.getvalue()
+    assert "校验" in text and "已处理 12,000 行" in text
+    assert "写入 [" + "." * 30 + "]   0% 0/40,000 行" in text
+    assert "写入 [" + "#" * 30 + "] 100% 40,000/40,000 行" in text and text.endswith("\n")
+
+
+def test_import_cases_shows_progress_on_a_terminal_but_never_with_json(
+    world: Any, rules: None, tmp_path: Path, monkeypatch: Any
+) -> None:
+    import json
+
+    from django.core.management import call_command
+
+    path = tmp_path / "cases.csv"
+    path.write_bytes(("\n".join([HEADER, good(1), good(2)]) + "\n").encode("gb18030"))
+    terminal = FakeTerminal()
+    monkeypatch.setattr("sys.stderr", terminal)
+    call_command("import_cases", str(path), "--dry-run", stdout=io.StringIO())
+    assert "写入 [" in terminal.getvalue() and terminal.getvalue().endswith("\n")
+    terminal.seek(0)
+    terminal.truncate(0)
+    out = io.StringIO()
+    call_command("import_cases", str(path), "--json", stdout=out)
+    assert terminal.getvalue() == "" and json.loads(out.getvalue())["created"] == 2

@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandParser
 
 from zhijian.cases.importer import import_file
 from zhijian.cases.services import ImportRefused
+from zhijian.core.progress import TerminalProgress
 
 
 class Command(BaseCommand):
@@ -31,6 +32,8 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         path = Path(options["file"])
         refused = False
+        # rows validated, then merged: on a terminal's stderr only, never with --json
+        bar = TerminalProgress.for_stream(sys.stderr, enabled=not options["json"])
         try:
             result = import_file(
                 path,
@@ -39,9 +42,13 @@ class Command(BaseCommand):
                 skip_invalid=options["skip_invalid"],
                 force=options["force"],
                 sheet=options["sheet"],
+                progress=bar,
             )
         except ImportRefused as exc:
             result, refused = exc.case_import, True
+        finally:
+            if bar is not None:
+                bar.close()
         summary = {
             "import_id": result.pk,
             "state": result.state,

@@ -70,7 +70,8 @@ class Supervisor:
     """Runs gunicorn and the worker as children, each in its own process group, so that Ctrl+C
     reaches only this process: the first Ctrl+C (or SIGTERM) stops the web server and asks the
     worker to stop after its current job; a second one stops the worker at once (an import
-    being merged is rolled back). A worker that exits on its own is restarted."""
+    being merged is rolled back and recorded as interrupted); a third kills it. A worker that
+    exits on its own is restarted."""
 
     def __init__(self, web_argv: list[str], worker_argv: list[str], err: Any) -> None:
         self.web_argv = web_argv
@@ -93,7 +94,11 @@ class Supervisor:
             self._signal(self.web, signum)
             if self.worker is not None and self.worker.poll() is None:
                 self.err.write("正在停止……后台任务处理进程会先做完当前任务（再按一次 Ctrl+C 立即停止）。")
-        self._signal(self.worker, signal.SIGTERM)
+        if self.stops >= 3:  # the worker did not stop: the database rolls its transaction back
+            self.err.write("已强制结束后台任务处理进程。")
+            self._signal(self.worker, signal.SIGKILL)
+        else:
+            self._signal(self.worker, signal.SIGTERM)
 
     def run(self) -> int:
         signal.signal(signal.SIGINT, self._stop)
