@@ -4,6 +4,7 @@ the import records with their errors and progress, and who may do what."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 from pathlib import Path
 from typing import Any
@@ -225,6 +226,9 @@ def test_the_progress_bar_polls_while_running_and_the_page_reloads_when_done(wor
     queued = running_record(world, progress_phase="queued")
     page = client.get(reverse("cases:import_detail", args=[queued.pk])).content.decode()
     assert 'id="import-progress"' in page and "排队中" in page and 'hx-trigger="every 2s"' in page
+    CaseImport.objects.filter(pk=queued.pk).update(started_at=queued.started_at - dt.timedelta(minutes=2))
+    page = client.get(reverse("cases:import_detail", args=[queued.pk])).content.decode()
+    assert "请联系系统管理员确认后台处理进程（zhijian worker）正在运行" in page
     record = running_record(world, progress_phase="validate", progress_done=12000)
     url = reverse("cases:import_detail", args=[record.pk])
     fragment = client.get(url, headers={"HX-Request": "true"})

@@ -166,7 +166,7 @@ def progress_of(case_import: CaseImport) -> dict[str, Any]:
             if waited > 60
             else "文件已上传，等待后台处理进程开始导入。"
         )
-        return {"label": "排队中", "percent": None, "text": "等待开始", "note": note}
+        return {"label": "排队中", "percent": None, "text": "等待开始", "note": note, "waiting": True}
     if ci.state == CaseImport.State.VALIDATING:
         return {
             "label": "第一步：校验",
