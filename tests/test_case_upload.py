@@ -342,6 +342,15 @@ def test_the_job_reports_progress_outside_transactions_as_it_goes(world: Any, tm
     assert EnforcementCase.objects.count() == 2
 
 
+def test_a_job_whose_file_is_gone_is_refused(world: Any) -> None:
+    for upload_path in ("", "gone.csv"):
+        record = running_record(world, progress_phase="queued", upload_path=upload_path)
+        assert uploads.run_upload(record.pk) == "refused"
+        record.refresh_from_db()
+        assert "上传的文件已不存在" in record.errors[0]["reason"] and record.progress_phase == "finished"
+    assert uploads.upload_dir().is_dir() or not uploads.upload_dir().exists()
+
+
 def test_a_job_stopped_at_once_is_recorded_as_interrupted(world: Any, monkeypatch: Any) -> None:
     def stopped(*args: Any, **kwargs: Any) -> Any:
         raise KeyboardInterrupt

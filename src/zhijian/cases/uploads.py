@@ -202,12 +202,12 @@ def run_upload(import_id: int) -> str:
         return "missing"
     if case_import.progress_phase != PHASE_QUEUED:
         return str(case_import.state)
-    path = upload_dir() / case_import.upload_path
+    path = upload_dir() / case_import.upload_path if case_import.upload_path else None
     options = case_import.options
     writer = ProgressWriter(case_import)
     try:
         writer(PHASE_VALIDATE, 0, None)
-        if not case_import.upload_path or not path.is_file():
+        if path is None or not path.is_file():
             _fail(case_import, "上传的文件已不存在，未导入。请重新上传。")
         elif case_import.actor is None:
             _fail(case_import, "导入人不存在，未导入。")
@@ -241,7 +241,8 @@ def run_upload(import_id: int) -> str:
         raise
     finally:
         writer.close()
-        path.unlink(missing_ok=True)
+        if path is not None:
+            path.unlink(missing_ok=True)
         CaseImport.objects.filter(pk=import_id).update(
             upload_path="", progress_phase=PHASE_FINISHED, progress_done=F("rows"), progress_total=F("rows")
         )
