@@ -223,6 +223,8 @@ def test_candidates_export_is_scoped_and_audited(world: Any) -> None:
     client = Client()
     client.force_login(world.user("a.director"))
     response = client.get(reverse("cases:scan_export"), {"format": "csv"})
-    text = b"".join(response.streaming_content if response.streaming else [response.content]).decode("utf-8-sig")
+    text = b"".join(response.streaming_content if response.streaming else [response.content]).decode(
+        "utf-8-sig"
+    )
     assert mine.number in text and other.number not in text
     assert AuditEvent.objects.filter(action="cases.candidates.export").exists()

@@ -96,5 +96,6 @@ def search_cases(user: Any, query: str) -> Iterator[SearchHit]:
             subtitle=f"{case.court.short_name} · 立案 {case.filed_on}",
         )
 
+
 # the deadline board counts and audit labels of the case module
 from . import board  # noqa: E402, F401
