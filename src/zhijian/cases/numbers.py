@@ -45,6 +45,16 @@ _BODY = re.compile(
 )
 
 
+# Fast path: a number already in the canonical form (full-width brackets, ASCII digits, nothing
+# else) and of an enforcement type. A match that passes the checks in ``parse`` is exactly what
+# the full path returns; anything else takes the full path (and its precise reason).
+_CANONICAL = re.compile(
+    r"（(\d{4})）(最高法|[\u4e00-\u9fff](?:\d{4}|\d{2})?)(执[恢保异复监协他]?)(\d+)号", re.ASCII
+)
+# a text the full path would leave as it is apart from the brackets (already clean)
+_CLEAN = re.compile(r"[（）0-9\u4e00-\u9fff]+", re.ASCII)
+
+
 class CaseNumberError(ValueError):
     """A case number that cannot be accepted; ``reason`` is the Chinese explanation."""
 
@@ -98,6 +108,9 @@ def parse(
 ) -> CaseNumber | LegacyCaseNumber:
     """Parse ``text`` into a ``CaseNumber`` (or a ``LegacyCaseNumber`` with ``allow_legacy``).
     ``known_courts`` maps 法院代字 to court names. Raises ``CaseNumberError``."""
+    fast = _canonical(text, known_courts, current_year)
+    if fast is not None:
+        return fast
     raw = (text or "").strip()
     value = clean_text(raw)
     if not value:
@@ -145,3 +158,28 @@ def parse(
     if rest:
         raise CaseNumberError(f"“号”之后有多余的内容“{rest}”。")
     return CaseNumber(year, court, type_code, seq)
+
+
+def _canonical(text: str, known_courts: Mapping[str, str], current_year: int) -> CaseNumber | None:
+    match = _CANONICAL.fullmatch(text) if text else None
+    if match is None:
+        return None
+    year, court, type_code, seq = int(match[1]), match[2], match[3], int(match[4])
+    if FIRST_YEAR <= year <= current_year and court in known_courts and seq:
+        return CaseNumber(year, court, type_code, seq)
+    return None
+
+
+def related_number(text: str, *, known_courts: Mapping[str, str], current_year: int) -> str:
+    """A related or original case number (关联案号/原案号, already stripped): normalised when it
+    is an enforcement case number, kept as written otherwise (a legacy …字第…号, another type
+    such as 民初, a court outside this installation)."""
+    fast = _canonical(text, known_courts, current_year)
+    if fast is not None:
+        return fast.normalized
+    if _CLEAN.fullmatch(text):
+        return text  # clean and not a valid enforcement number: the full path would refuse it
+    try:
+        return parse(text, known_courts=known_courts, current_year=current_year, allow_legacy=True).normalized
+    except CaseNumberError:
+        return text

@@ -13,7 +13,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import datetime as dt
 from collections.abc import Iterator, Mapping
@@ -22,7 +21,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from .numbers import CaseNumber, CaseNumberError, parse
+from .numbers import CaseNumber, CaseNumberError, parse, related_number
 from .values import detect_encoding, header_unit_scale, parse_amount, parse_date, parse_status
 
 # field → accepted header spellings (after removing spaces and a unit in brackets)
@@ -167,6 +166,8 @@ def read_table(path: Path, *, sheet: str | None = None) -> Iterator[tuple[int, l
 
 
 def _text(value: Any) -> str:
+    if value.__class__ is str:  # fast path: what a CSV cell always is
+        return value.strip()
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -174,10 +175,12 @@ def _text(value: Any) -> str:
     return str(value).strip()
 
 
+# every separator to the first one, in one pass
+_TO_FIRST_SEPARATOR = str.maketrans({sep: PARTY_SEPARATORS[0] for sep in PARTY_SEPARATORS[1:]})
+
+
 def _parties(value: Any) -> list[str]:
-    text = _text(value)
-    for sep in PARTY_SEPARATORS[1:]:
-        text = text.replace(sep, PARTY_SEPARATORS[0])
+    text = _text(value).translate(_TO_FIRST_SEPARATOR)
     return [p.strip() for p in text.split(PARTY_SEPARATORS[0]) if p.strip()]
 
 
@@ -186,9 +189,7 @@ def _aligned(value: Any) -> list[str]:
     text = _text(value)
     if not text:
         return []
-    for sep in PARTY_SEPARATORS[1:]:
-        text = text.replace(sep, PARTY_SEPARATORS[0])
-    return [p.strip()[:30] for p in text.split(PARTY_SEPARATORS[0])]
+    return [p.strip()[:30] for p in text.translate(_TO_FIRST_SEPARATOR).split(PARTY_SEPARATORS[0])]
 
 
 def validate_case_row(
@@ -204,9 +205,8 @@ def validate_case_row(
     within 3 months of filing, a conclusion date on an open case) are kept on the row, not
     refused."""
     errors: list[RowError] = []
-
-    def raw(name: str) -> Any:
-        return cells.get(headers.columns[name]) if name in headers.columns else None
+    # each cell read once; a field without a column reads as None
+    raw = {name: cells.get(column) for name, column in headers.columns.items()}.get
 
     def fail(name: str, value: Any, reason: str) -> None:
         errors.append(RowError(line, headers.columns.get(name, FIELD_LABELS[name]), _text(value), reason))
@@ -238,7 +238,7 @@ def validate_case_row(
 
     status = ""
     try:
-        status = parse_status(raw("status"), dict(status_aliases or {}))
+        status = parse_status(raw("status"), status_aliases)
     except ValueError as exc:
         fail("status", raw("status"), str(exc))
 
@@ -246,9 +246,10 @@ def validate_case_row(
     handler = _text(raw("handler"))
 
     extension_days = 0
-    if _text(raw("extension_days")):
+    extension_text = _text(raw("extension_days"))
+    if extension_text:
         try:
-            extension_days = int(float(_text(raw("extension_days"))))
+            extension_days = int(float(extension_text))
             if extension_days < 0 or extension_days > 3650:
                 raise ValueError
         except ValueError:
@@ -258,10 +259,7 @@ def validate_case_row(
     if original:
         # normalised when it parses (legacy …字第…号 kept as written); anything else kept as text,
         # since a related number may belong to a court outside this installation
-        with contextlib.suppress(CaseNumberError):
-            original = parse(
-                original, known_courts=known_courts, current_year=current_year, allow_legacy=True
-            ).normalized
+        original = related_number(original, known_courts=known_courts, current_year=current_year)
     if number is not None and dates.get("filed_on") and dates["filed_on"].year != number.year:  # type: ignore[union-attr]
         fail("filed_on", raw("filed_on"), f"立案日期的年份与案号年度（{number.year}）不一致")
 

@@ -7,9 +7,11 @@ value (2025-02-30) is an error — never coerced, never blank.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import datetime as dt
 import re
 import unicodedata
+from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 
 _DATE_PATTERNS = [
@@ -30,6 +32,10 @@ def parse_date(value: object) -> dt.date | None:
     """A date from an export cell: 2016-03-07, 2016/3/7, 2016.3.7, 2016年3月7日,
     ``2016-03-07 00:00:00``, 20160307, an Excel serial (42436) or a date/datetime object.
     Empty → None. Anything else, or a date that does not exist, raises ValueError."""
+    if value.__class__ is str and len(value) == 10 and value[4] == "-" and value[7] == "-":
+        # fast path: 2016-03-07 (ASCII digits only; anything else, or no such date, goes on)
+        with contextlib.suppress(ValueError):
+            return dt.date.fromisoformat(value)
     if value is None:
         return None
     if isinstance(value, dt.datetime):
@@ -62,6 +68,8 @@ def _excel_serial(serial: float) -> dt.date:
 
 _UNIT_SCALES = {"元": Decimal(1), "万元": Decimal(10000), "亿元": Decimal(100000000), "千元": Decimal(1000)}
 _AMOUNT = re.compile(r"^[-+]?\d+(\.\d+)?$")
+_PLAIN_AMOUNT = re.compile(r"\d+(?:\.\d+)?", re.ASCII)  # 1234.50: nothing to clean, not negative
+_FEN = Decimal("0.01")
 
 
 def header_unit_scale(header: str) -> Decimal:
@@ -75,6 +83,8 @@ def header_unit_scale(header: str) -> Decimal:
 def parse_amount(value: object, scale: Decimal = Decimal(1)) -> Decimal | None:
     """1234.5, 1,234.50, 1234.50元, ￥1,234.50, ¥1234, full-width digits; multiplied by the
     header's unit (万元 → ×10000). Empty → None. Result rounded to the fen (0.01)."""
+    if value.__class__ is str and _PLAIN_AMOUNT.fullmatch(value):
+        return (Decimal(value) * scale).quantize(_FEN)
     if value is None:
         return None
     if isinstance(value, bool):
@@ -114,7 +124,17 @@ STATUS_ALIASES = {
 }
 
 
-def parse_status(value: object, aliases: dict[str, str] | None = None) -> str:
+def parse_status(value: object, aliases: Mapping[str, str] | None = None) -> str:
+    if (
+        value.__class__ is str
+        and value
+        and unicodedata.is_normalized("NFKC", value)
+        and value == value.strip()
+    ):
+        # fast path: a value already in normal form, looked up as the full path would
+        found = aliases.get(value) if aliases and value in aliases else STATUS_ALIASES.get(value)
+        if found is not None:
+            return found
     text = _nfkc(str(value or ""))
     table = {**STATUS_ALIASES, **(aliases or {})}
     if text in table:
