@@ -1,28 +1,41 @@
-"""The case import: one service behind the CLI (and, later, the upload page).
+"""The case import: one service behind the CLI and the upload page's background job.
 
-Phase 1 streams the file, validates every row and stages the good ones (committed, invisible to
-users). Phase 2 merges the staged rows into the cases in **one transaction**: upsert by case
-number, never overwriting a case that came from a later export (by 数据截至日期, else the import
-date) unless ``force``. Atomic by default: one invalid row and nothing is written, every bad row
+Every row is read and validated in a reading thread (``_Reader``): every bad row reported, rows
+of courts the importer may not write and repeated case numbers refused, the due-date columns
+computed by the legal clock (``RuleBook.limit_fast`` / ``handler_fast``: they depend on the row
+alone). Good rows go, already encoded for the database, into TEMP staging tables
+(``staging.py``: ``COPY`` on PostgreSQL, ``executemany`` on SQLite), and a set-based merge writes
+them in **one transaction**: upsert by case number, never overwriting a case that came from a
+later export (by 数据截至日期, else the import date) unless ``force``; handlers as persons;
+parties replaced. Atomic by default: one invalid row and nothing is written, every bad row
 reported; ``skip_invalid`` writes the valid rows and records the rejected ones (audited);
-``dry_run`` validates and reports what the merge would do, then rolls it back.
+``dry_run`` runs the merge and rolls it back, so its counts are exact.
 
-This first version is correct, not yet fast: the province-scale path (COPY into the staging
-table, a set-based merge) replaces the row loops of phase 2 without changing this contract.
+The schedule differs by database (docs/cases.md, "The import"):
+
+* **PostgreSQL** merges each chunk of staged rows while the reading thread validates the next,
+  inside the one transaction that began with the first chunk (the server works on the other
+  core). A file that turns out to have an invalid row is rolled back whole.
+* **SQLite** stages the whole file first (the TEMP database only: no lock on the cases) and
+  merges once every row is valid, so the database's single write lock is held only for the
+  merge, and never for a file that is refused.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
-from collections.abc import Callable, Iterable
-from decimal import Decimal
+import queue
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
-from django.db.models import Q
+from django.db import connection, transaction
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from zhijian.audit.services import record
@@ -32,15 +45,17 @@ from zhijian.org.models import Court, Person, User
 from zhijian.org.scoping import is_read_only, writable_court_ids
 
 from .aliases import column_alias_table, status_alias_table
-from .dues import DUE_FIELDS, NODE_FIELDS, RuleBook
+from .dues import RuleBook
 from .flags import mark_corrections
-from .models import CaseImport, CaseParty, CaseStage, EnforcementCase
+from .models import CaseExtension, CaseImport, CaseStage, CaseSuspension, EnforcementCase
 from .recompute import recompute_cases
-from .rows import CaseRow, RowError, rows_of, validate_case_row
+from .rows import HeaderMap, RowError, rows_of, validate_case_row
+from .staging import CaseEncoder, Staging, max_length
 
-STAGE_BATCH = 2000
-MERGE_BATCH = 1000
+CHUNK = 20_000  # staged rows per chunk (PostgreSQL merges chunk by chunk)
 MAX_STORED_ERRORS = 5000
+# PostgreSQL: one import merges at a time (the counts are taken before the writes)
+IMPORT_LOCK = 0x7A6A_0001
 CASE_FIELDS = (
     "filed_on",
     "status",
@@ -82,37 +97,6 @@ def _importable_courts(actor: User | None) -> dict[str, Court]:
     return {c.code: c for c in courts}
 
 
-def _row_to_json(row: CaseRow) -> dict[str, Any]:
-    def iso(d: dt.date | None) -> str | None:
-        return d.isoformat() if d else None
-
-    return {
-        "court_code": row.number.court_code,
-        "year": row.number.year,
-        "type_code": row.number.type_code,
-        "seq": row.number.seq,
-        "filed_on": iso(row.filed_on),
-        "handler": row.handler,
-        "status": row.status,
-        "concluded_on": iso(row.concluded_on),
-        "conclusion_method": row.conclusion_method,
-        "amount_applied": str(row.amount_applied) if row.amount_applied is not None else None,
-        "amount_recovered": str(row.amount_recovered) if row.amount_recovered is not None else None,
-        "applicants": row.applicants,
-        "respondents": row.respondents,
-        "non_litigation": row.non_litigation,
-        "original_number": row.original_number,
-        "extension_days": row.extension_days,
-        "extension_approved_on": iso(row.extension_approved_on),
-        "data_as_of": iso(row.data_as_of),
-        "anomalies": row.anomalies,
-        "applicant_ids": row.applicant_ids,
-        "applicant_phones": row.applicant_phones,
-        "respondent_ids": row.respondent_ids,
-        "respondent_phones": row.respondent_phones,
-    }
-
-
 def import_cases(
     path: Path,
     *,
@@ -126,7 +110,8 @@ def import_cases(
 ) -> CaseImport:
     """Import one export file. Raises ``ImportRefused`` (with the record) when the file is
     refused; returns the import record otherwise. ``progress(phase, done, total)`` is called
-    now and then (phase "validate": rows read, total unknown; "merge": rows merged of total).
+    now and then, always from the calling thread (phase "validate": rows read, total unknown;
+    "merge": rows merged of total).
     ``case_import``: a record created beforehand (the upload page's background job, see
     ``uploads.py``) to fill instead of a new one; its file name, actor and court are kept."""
     courts = _importable_courts(actor)
@@ -145,98 +130,59 @@ def import_cases(
         case_import.options = {**case_import.options, **options}
         case_import.state = CaseImport.State.VALIDATING
         case_import.save()
-    errors: list[RowError] = []
     try:
         headers, data = rows_of(path, sheet=sheet, aliases=column_alias_table())
     except (ValueError, OSError, KeyError) as exc:
-        errors.append(RowError(0, "", "", f"无法读取文件：{exc}"))
-        return _finish_refused(case_import, errors, rows=0)
+        return _finish_refused(case_import, [RowError(0, "", "", f"无法读取文件：{exc}")], rows=0)
     if headers.missing:
-        errors.append(RowError(1, "", "", f"缺少必需的列：{'、'.join(headers.missing)}"))
-        return _finish_refused(case_import, errors, rows=0)
+        return _finish_refused(
+            case_import, [RowError(1, "", "", f"缺少必需的列：{'、'.join(headers.missing)}")], rows=0
+        )
     case_import.unknown_columns = headers.unknown
 
-    # --- phase 1: validate and stage ---
-    year = timezone.localdate().year
-    statuses = status_alias_table()  # the 案件状态 aliases in effect (defaults + additions)
-    seen: dict[str, int] = {}
-    batch: list[CaseStage] = []
-    rows = rejected = 0
-    latest_as_of: dt.date | None = None
-    for line, cells in data:
-        rows += 1
-        if progress is not None and rows % 1000 == 0:
-            progress("validate", rows, None)
-        row, row_errors = validate_case_row(
-            line, cells, headers, known_courts=known, current_year=year, status_aliases=statuses
-        )
-        if row is not None:
-            number = row.number.normalized
-            if row.number.court_code not in courts:
-                row_errors = [RowError(line, headers.columns["number"], number, "您无权导入该法院的案件。")]
-            elif number in seen:
-                row_errors = [
-                    RowError(line, headers.columns["number"], number, f"与第 {seen[number]} 行的案号重复。")
-                ]
-            else:
-                seen[number] = line
-                if row.data_as_of and (latest_as_of is None or row.data_as_of > latest_as_of):
-                    latest_as_of = row.data_as_of
-                batch.append(
-                    CaseStage(case_import=case_import, line=line, number=number, data=_row_to_json(row))
-                )
-                if len(batch) >= STAGE_BATCH:
-                    CaseStage.objects.bulk_create(batch)
-                    batch = []
-        if row_errors:
-            rejected += 1
-            errors.extend(row_errors)
-    if batch:
-        CaseStage.objects.bulk_create(batch)
-    case_import.rows = rows
-    case_import.rejected = rejected
-    case_import.data_as_of = latest_as_of
-    if rows == 0:
-        errors.append(RowError(0, "", "", "文件中没有数据行。"))
-    if errors and (not skip_invalid or rows == 0):
-        return _finish_refused(case_import, errors, rows=rows)
-    case_import.errors = [e.__dict__ for e in errors[:MAX_STORED_ERRORS]]
-
-    # --- phase 2: merge in one transaction ---
-    case_import.state = CaseImport.State.MERGING
-    case_import.save()
-    with transaction.atomic():
-        counts = _merge(case_import, force=force, courts=courts, progress=progress)
-        for name, value in counts.items():
-            setattr(case_import, name, value)
-        case_import.state = CaseImport.State.DRY_RUN if dry_run else CaseImport.State.DONE
-        case_import.finished_at = timezone.now()
-        if not dry_run:
-            record(
-                "cases.import",
-                actor=actor,
-                target=case_import,
-                after={
-                    "file": case_import.file_name,
-                    "sha256": case_import.sha256,
-                    "rows": rows,
-                    **counts,
-                    "rejected": rejected,
-                    "skip_invalid": skip_invalid,
-                    "force": force,
-                },
-            )
-            case_import.save()
-        else:
-            transaction.set_rollback(True)
-    CaseStage.objects.filter(case_import=case_import).delete()
-    if dry_run:
-        case_import.save()
+    book, calendar = RuleBook(), get_calendar()
+    reader = _Reader(
+        data,
+        headers,
+        known=known,
+        courts={code: c.pk for code, c in courts.items()},
+        current_year=timezone.localdate().year,
+        statuses=status_alias_table(),  # the 案件状态 aliases in effect (defaults + additions)
+        encoder=CaseEncoder.for_vendor(connection.vendor),
+        book=book,
+        calendar=calendar,
+        import_date=case_import.started_at.date(),
+        keep_after_error=skip_invalid,
+    )
+    merge = _Merge(
+        case_import,
+        actor=actor,
+        force=force,
+        dry_run=dry_run,
+        skip_invalid=skip_invalid,
+        book=book,
+        calendar=calendar,
+    )
+    stage = Staging()
+    stage.create()
+    try:
+        reader.start()
+        refused = (merge.streaming if stage.pg else merge.staged)(reader, stage, progress)
+    except BaseException:
+        reader.close()
+        with contextlib.suppress(Exception):  # the original error matters, not the clean-up's
+            stage.drop()
+        raise
+    reader.close()
+    stage.drop()
+    if refused is not None:
+        merge.record_reading(reader)
+        return _finish_refused(case_import, refused, rows=reader.rows)
     return case_import
 
 
 def _finish_refused(case_import: CaseImport, errors: list[RowError], *, rows: int) -> CaseImport:
-    CaseStage.objects.filter(case_import=case_import).delete()
+    CaseStage.objects.filter(case_import=case_import).delete()  # rows of imports before the TEMP tables
     case_import.state = CaseImport.State.REFUSED
     case_import.rows = rows
     case_import.rejected = max(case_import.rejected, len({e.line for e in errors if e.line > 1}))
@@ -246,150 +192,306 @@ def _finish_refused(case_import: CaseImport, errors: list[RowError], *, rows: in
     raise ImportRefused(case_import)
 
 
-# --- merge -----------------------------------------------------------------------------------
+# --- phase 1: the reading thread -------------------------------------------------------------
 
 
-def _nth(values: list[str] | None, i: int) -> str:
-    return (values[i] if values and i < len(values) else "")[:30]
+@dataclass
+class _Chunk:
+    rows: int  # rows read so far (the whole file, not this chunk)
+    staged: int  # case rows in this chunk
+    cases: Any  # packed for the database (CaseEncoder.pack)
+    parties: Any
+    handlers: set[tuple[int, str]]  # (court id, name) of this chunk's handlers
+    failed: bool  # some row so far was invalid
 
 
-def _set_dues(case: EnforcementCase, book: RuleBook, calendar: BusinessCalendar) -> None:
-    """The due-date columns of a case from the case file alone (no events yet). Cases with
-    imported events, suspensions or extensions are recomputed in full after the merge."""
-    for name in NODE_FIELDS:
-        setattr(case, name, None)
-    case.limit_rule, case.limit_due, provisional = book.limit_fast(
-        calendar, case.filed_on, case.type_code, case.non_litigation, case.extension_days
+_DONE = object()
+
+
+class _Reader:
+    """Reads, validates and encodes the rows in a thread of its own, so that the database (a
+    server process, or SQLite with the GIL released) works on the other core; hands chunks
+    over through a small queue (memory stays flat). Touches no database: the connection
+    belongs to the calling thread."""
+
+    def __init__(
+        self,
+        data: Iterator[tuple[int, dict[str, Any]]],
+        headers: HeaderMap,
+        *,
+        known: dict[str, str],
+        courts: dict[str, int],
+        current_year: int,
+        statuses: dict[str, str],
+        encoder: CaseEncoder,
+        book: RuleBook,
+        calendar: BusinessCalendar,
+        import_date: dt.date,
+        keep_after_error: bool,
+    ) -> None:
+        self.keep_after_error = keep_after_error  # skip_invalid: stage the good rows after a bad one
+        self.data, self.headers, self.known, self.courts = data, headers, known, courts
+        self.current_year, self.statuses, self.encoder = current_year, statuses, encoder
+        self.book, self.calendar, self.import_date = book, calendar, import_date
+        self.rows = self.rejected = 0
+        self.errors: list[RowError] = []
+        self.latest_as_of: dt.date | None = None
+        self._queue: queue.Queue[Any] = queue.Queue(maxsize=2)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="case-import-reader", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def chunks(self) -> Iterator[_Chunk]:
+        while True:
+            item = self._queue.get()
+            if item is _DONE:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+
+    def close(self) -> None:
+        self._stop.set()
+        while self._thread.is_alive():
+            with contextlib.suppress(queue.Empty):
+                self._queue.get(timeout=0.05)
+        self._thread.join()
+
+    def _put(self, item: Any) -> bool:
+        while not self._stop.is_set():
+            try:
+                self._queue.put(item, timeout=0.1)
+            except queue.Full:
+                continue
+            return True
+        return False
+
+    def _run(self) -> None:
+        try:
+            for chunk in self._read():
+                if not self._put(chunk):
+                    return
+            self._put(_DONE)
+        except BaseException as exc:  # handed to the calling thread, which raises it
+            self._put(exc)
+
+    def _dues(
+        self, filed_on: dt.date, type_code: str, non_litigation: bool, extension_days: int, has_handler: bool
+    ) -> Any:
+        """The due-date columns as the merge used to set them case by case: the time limit and
+        the handler check from the case file alone (cases with events are recomputed after the
+        merge). They depend on these five values only, so the reader memoises them."""
+        rule, due, provisional = self.book.limit_fast(
+            self.calendar, filed_on, type_code, non_litigation, extension_days
+        )
+        handler_due, handler_done, p2 = self.book.handler_fast(
+            self.calendar, filed_on, type_code, has_handler
+        )
+        return self.encoder.dues(rule, due, provisional or p2, handler_due, handler_done)
+
+    def _read(self) -> Iterator[_Chunk]:
+        enc, headers, courts = self.encoder, self.headers, self.courts
+        encode_case, encode_parties, validate = enc.case, enc.parties, validate_case_row
+        known, current_year, statuses = self.known, self.current_year, self.statuses
+        number_column = headers.columns["number"]
+        handler_max = max_length(Person, "name")
+        seen: dict[str, int] = {}
+        dues: dict[tuple[Any, ...], Any] = {}
+        cases: list[Any] = []
+        parties: list[Any] = []
+        handlers: set[tuple[int, str]] = set()
+        party_n = 0
+        last_as_of: tuple[Any, Any] = (_DONE, None)  # (data_as_of, encoded), the last one seen
+        since = 0  # rows read since the last chunk
+        for line, cells in self.data:
+            since += 1
+            self.rows += 1
+            row, row_errors = validate(
+                line, cells, headers, known_courts=known, current_year=current_year, status_aliases=statuses
+            )
+            if row is not None:
+                number = row.number.normalized
+                court_id = courts.get(row.number.court_code)
+                if court_id is None:
+                    row_errors = [RowError(line, number_column, number, "您无权导入该法院的案件。")]
+                elif number in seen:
+                    row_errors = [
+                        RowError(line, number_column, number, f"与第 {seen[number]} 行的案号重复。")
+                    ]
+                elif self.rejected and not self.keep_after_error:
+                    seen[number] = line  # refused in the end: only the errors matter now
+                else:
+                    seen[number] = line
+                    as_of = row.data_as_of
+                    if as_of != last_as_of[0]:
+                        if as_of and (self.latest_as_of is None or as_of > self.latest_as_of):
+                            self.latest_as_of = as_of
+                        last_as_of = (as_of, enc.date(as_of or self.import_date))
+                    handler = row.handler[:handler_max]
+                    key = (
+                        row.filed_on,
+                        row.number.type_code,
+                        row.non_litigation,
+                        row.extension_days,
+                        bool(handler),
+                    )
+                    due = dues.get(key)
+                    if due is None:
+                        due = dues[key] = self._dues(*key)
+                    cases.append(encode_case(line, number, court_id, row, handler, last_as_of[1], due))
+                    party_n = encode_parties(parties, party_n, number, row)
+                    if handler:
+                        handlers.add((court_id, handler))
+            if row_errors:
+                self.rejected += 1
+                if len(self.errors) < MAX_STORED_ERRORS:
+                    self.errors.extend(row_errors)
+            if len(cases) >= CHUNK or since >= CHUNK:
+                yield _Chunk(
+                    self.rows, len(cases), enc.pack(cases), enc.pack(parties), handlers, bool(self.rejected)
+                )
+                cases, parties, handlers, since = [], [], set(), 0
+        yield _Chunk(self.rows, len(cases), enc.pack(cases), enc.pack(parties), handlers, bool(self.rejected))
+
+
+# --- phase 2: the merge ----------------------------------------------------------------------
+
+
+@dataclass
+class _Merge:
+    case_import: CaseImport
+    actor: User | None
+    force: bool
+    dry_run: bool
+    skip_invalid: bool
+    book: RuleBook  # the rule table and calendar the due dates were computed with
+    calendar: BusinessCalendar
+    counts: dict[str, int] = field(
+        default_factory=lambda: {"created": 0, "updated": 0, "unchanged": 0, "skipped_older": 0}
     )
-    case.handler_due, case.handler_done, p2 = book.handler_fast(
-        calendar, case.filed_on, case.type_code, case.handler_id is not None
-    )
-    case.limit_provisional = provisional or p2
-    case.suspended_since = None
 
+    def _refusal(self, reader: _Reader) -> list[RowError] | None:
+        errors = list(reader.errors)
+        if reader.rows == 0:
+            errors.append(RowError(0, "", "", "文件中没有数据行。"))
+        if errors and (not self.skip_invalid or reader.rows == 0):
+            return errors
+        return None
 
-def _persons(court_names: Iterable[tuple[int, str]]) -> dict[tuple[int, str], Person]:
-    wanted = set(court_names)
-    found: dict[tuple[int, str], Person] = {}
-    for person in Person.objects.filter(court_id__in={c for c, _ in wanted}, name__in={n for _, n in wanted}):
-        found.setdefault((person.court_id, person.name), person)
-    missing = [
-        Person(court_id=c, name=n, note="导入案件时自动建立") for c, n in wanted if (c, n) not in found
-    ]
-    for person in Person.objects.bulk_create(missing):
-        found[(person.court_id, person.name)] = person
-    return found
+    def _merge_staged(self, stage: Staging, staged: int) -> None:
+        ci = self.case_import
+        for name, value in stage.merge(
+            import_id=ci.pk, now=timezone.now(), force=self.force, staged=staged
+        ).items():
+            self.counts[name] += value
 
+    def streaming(self, reader: _Reader, stage: Staging, progress: Progress | None) -> list[RowError] | None:
+        """PostgreSQL: merge chunk by chunk while the next is read, all in one transaction."""
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [IMPORT_LOCK])
+            merged = 0
+            for chunk in reader.chunks():
+                if progress is not None:
+                    progress("validate", chunk.rows, None)
+                if chunk.failed and not self.skip_invalid:
+                    continue  # refused in the end: read on for every error, write nothing
+                if chunk.staged:
+                    stage.load(chunk.cases, chunk.parties)
+                    stage.resolve_handlers(chunk.handlers)
+                    self._merge_staged(stage, chunk.staged)
+                    stage.clear()
+                    merged += chunk.staged
+            refused = self._refusal(reader)
+            if refused is not None:
+                transaction.set_rollback(True)
+                return refused
+            self.record_reading(reader)
+            if progress is not None:
+                progress("merge", merged, merged)
+            self._finish()
+        self._after()
+        return None
 
-def _merge(
-    case_import: CaseImport, *, force: bool, courts: dict[str, Court], progress: Progress | None = None
-) -> dict[str, int]:
-    counts = {"created": 0, "updated": 0, "unchanged": 0, "skipped_older": 0}
-    book = RuleBook()
-    calendar = get_calendar()
-    import_date = case_import.started_at.date()
-    staged = CaseStage.objects.filter(case_import=case_import).order_by("line")
-    total = staged.count()
-    for offset in range(0, total, MERGE_BATCH):
+    def staged(self, reader: _Reader, stage: Staging, progress: Progress | None) -> list[RowError] | None:
+        """SQLite: stage everything (TEMP database only), then merge in one transaction."""
+        staged = 0
+        handlers: set[tuple[int, str]] = set()
+        for chunk in reader.chunks():
+            if progress is not None:
+                progress("validate", chunk.rows, None)
+            if chunk.failed and not self.skip_invalid:
+                continue
+            stage.load(chunk.cases, chunk.parties)
+            handlers |= chunk.handlers
+            staged += chunk.staged
+        refused = self._refusal(reader)
+        if refused is not None:
+            return refused
+        self.record_reading(reader)
+        self.case_import.state = CaseImport.State.MERGING
+        self.case_import.save()
         if progress is not None:
-            progress("merge", offset, total)
-        chunk = list(staged[offset : offset + MERGE_BATCH])
-        existing = {c.number: c for c in EnforcementCase.objects.filter(number__in=[s.number for s in chunk])}
-        persons = _persons(
-            (courts[s.data["court_code"]].pk, s.data["handler"]) for s in chunk if s.data["handler"]
-        )
-        to_create: list[EnforcementCase] = []
-        to_update: list[EnforcementCase] = []
-        parties_for: dict[str, dict[str, Any]] = {}
-        for stage in chunk:
-            d = stage.data
-            as_of = dt.date.fromisoformat(d["data_as_of"]) if d["data_as_of"] else import_date
-            court = courts[d["court_code"]]
-            values: dict[str, Any] = {
-                "filed_on": dt.date.fromisoformat(d["filed_on"]),
-                "status": d["status"],
-                "concluded_on": dt.date.fromisoformat(d["concluded_on"]) if d["concluded_on"] else None,
-                "conclusion_method": d["conclusion_method"],
-                "amount_applied": Decimal(d["amount_applied"]) if d["amount_applied"] is not None else None,
-                "amount_recovered": Decimal(d["amount_recovered"])
-                if d["amount_recovered"] is not None
-                else None,
-                "non_litigation": d["non_litigation"],
-                "original_number": d["original_number"][:80],
-                "extension_days": d["extension_days"],
-                "extension_approved_on": dt.date.fromisoformat(d["extension_approved_on"])
-                if d["extension_approved_on"]
-                else None,
-                "anomalies": d["anomalies"],
-            }
-            handler = persons[(court.pk, d["handler"])] if d["handler"] else None
-            case = existing.get(stage.number)
-            if case is not None:
-                if not force and case.data_as_of is not None and case.data_as_of > as_of:
-                    counts["skipped_older"] += 1
-                    continue
-                same = all(getattr(case, k) == v for k, v in values.items()) and case.handler_id == (
-                    handler.pk if handler else None
+            progress("merge", 0, staged)
+        with transaction.atomic():
+            stage.resolve_handlers(handlers)
+            if staged:
+                self._merge_staged(stage, staged)
+            if progress is not None:
+                progress("merge", staged, staged)
+            self._finish()
+        self._after()
+        return None
+
+    def record_reading(self, reader: _Reader) -> None:
+        ci = self.case_import
+        ci.rows, ci.rejected, ci.data_as_of = reader.rows, reader.rejected, reader.latest_as_of
+        ci.errors = [e.__dict__ for e in reader.errors[:MAX_STORED_ERRORS]]
+
+    def _finish(self) -> None:
+        """Inside the transaction, after the last merge: full due dates where events exist,
+        复议纠错 flags, the record and its audit event (or the rollback of a dry run)."""
+        ci = self.case_import
+        written = EnforcementCase.objects.filter(last_import=ci)
+        if get_calendar().stamp != self.calendar.stamp or RuleBook().versions != self.book.versions:
+            # the legal clock changed while the file was read: recompute what was written
+            recompute_cases(written)
+        elif self.counts["updated"]:
+            # cases with imported events, suspensions or extensions: the full computation (a
+            # case created by this import has none)
+            recompute_cases(
+                written.filter(
+                    Q(events_as_of__isnull=False)
+                    | Exists(CaseSuspension.objects.filter(case=OuterRef("pk")))
+                    | Exists(CaseExtension.objects.filter(case=OuterRef("pk")))
                 )
-                if same and not force:
-                    counts["unchanged"] += 1
-                    continue
-                for k, v in values.items():
-                    setattr(case, k, v)
-                case.handler = handler
-                case.data_as_of, case.last_import, case.updated_at = as_of, case_import, timezone.now()
-                _set_dues(case, book, calendar)
-                to_update.append(case)
-            else:
-                case = EnforcementCase(
-                    number=stage.number,
-                    year=d["year"],
-                    court=court,
-                    type_code=d["type_code"],
-                    seq=d["seq"],
-                    handler=handler,
-                    data_as_of=as_of,
-                    last_import=case_import,
-                    **values,
-                )
-                _set_dues(case, book, calendar)
-                to_create.append(case)
-            parties_for[stage.number] = d
-        EnforcementCase.objects.bulk_create(to_create)
-        if to_update:
-            EnforcementCase.objects.bulk_update(
-                to_update,
-                [
-                    *CASE_FIELDS,
-                    "handler",
-                    "data_as_of",
-                    "last_import",
-                    "updated_at",
-                    *DUE_FIELDS,
-                ],
             )
-        counts["created"] += len(to_create)
-        counts["updated"] += len(to_update)
-        written = {c.number: c for c in EnforcementCase.objects.filter(number__in=list(parties_for))}
-        CaseParty.objects.filter(case__in=written.values()).delete()
-        CaseParty.objects.bulk_create(
-            CaseParty(
-                case=written[number],
-                role=role,
-                name=name[:200],
-                position=i,
-                id_number=_nth(d.get(f"{role}_ids"), i),
-                phone=_nth(d.get(f"{role}_phones"), i),
-            )
-            for number, d in parties_for.items()
-            for role, key in (("applicant", "applicants"), ("respondent", "respondents"))
-            for i, name in enumerate(d[key])
+        mark_corrections()
+        for name, value in self.counts.items():
+            setattr(ci, name, value)
+        ci.state = CaseImport.State.DRY_RUN if self.dry_run else CaseImport.State.DONE
+        ci.finished_at = timezone.now()
+        if self.dry_run:
+            transaction.set_rollback(True)
+            return
+        record(
+            "cases.import",
+            actor=self.actor,
+            target=ci,
+            after={
+                "file": ci.file_name,
+                "sha256": ci.sha256,
+                "rows": ci.rows,
+                **self.counts,
+                "rejected": ci.rejected,
+                "skip_invalid": self.skip_invalid,
+                "force": self.force,
+            },
         )
-    # cases with imported events, suspensions or extensions: the full computation
-    recompute_cases(
-        EnforcementCase.objects.filter(last_import=case_import)
-        .filter(Q(events_as_of__isnull=False) | Q(suspensions__isnull=False) | Q(extensions__isnull=False))
-        .distinct()
-    )
-    mark_corrections()
-    return counts
+        ci.save()
+
+    def _after(self) -> None:
+        if self.dry_run:  # the record's save was rolled back with the merge
+            self.case_import.save()

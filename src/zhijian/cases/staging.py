@@ -1,0 +1,518 @@
+"""The case import's province-scale path: typed staging tables and the set-based merge.
+
+``services.import_cases`` validates rows in a reading thread and hands them here in chunks,
+already encoded for the database (``CaseEncoder``), due dates included. This module:
+
+* **stages** them in three ``TEMP`` tables of the import's connection — the case rows (typed
+  columns), their parties, and the handler names with the person each resolves to. PostgreSQL
+  loads with ``COPY … FROM STDIN`` (text format), SQLite with ``executemany``. TEMP tables are
+  private to the connection and disappear with it, so an import that is killed leaves nothing
+  behind and nothing to clean up;
+* **merges** whatever is staged with a handful of statements, never a Python loop over rows:
+  count the matches and the older-than-stored rows, ``UPDATE … FROM`` the cases that are newer
+  (or forced) *and* differ, delete the parties of the updated cases, ``INSERT … SELECT`` the
+  new cases, insert the parties of every case written. The caller runs every merge of one import
+  inside one transaction.
+
+Handlers become ``org.Person`` rows by (court, name): a missing person is created; of several
+persons with the same court and name the oldest is taken and the case flagged
+``handler_ambiguous``. A case whose handler already is a person of that court with that name
+keeps it (and its flag): administrators' merges and splits of namesakes survive a re-import.
+
+Values are written exactly as Django writes them (dates as ISO text and decimals as text on
+SQLite, ``json.dumps`` for the anomalies), so stored and staged values compare exactly and a
+re-import of the same file finds every case unchanged.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from django.db import connection
+from django.db.models import Model
+from django.db.models.fields import NOT_PROVIDED
+
+from zhijian.org.models import Person
+
+from .dues import NODE_FIELDS
+from .models import CaseParty, EnforcementCase
+from .rows import CaseRow
+
+STAGE_CASES = "zj_import_case"
+STAGE_PARTIES = "zj_import_party"
+STAGE_HANDLERS = "zj_import_handler"
+PERSON_NOTE = "导入案件时自动建立"
+
+# staged case columns, in the order CaseEncoder writes them; a type from the case field of the
+# same name unless given (PostgreSQL, SQLite)
+CASE_COLUMNS: tuple[tuple[str, tuple[str, str] | None], ...] = (
+    ("line", ("integer", "integer")),
+    ("number", None),
+    ("court_id", None),
+    ("year", None),
+    ("type_code", None),
+    ("seq", ("bigint", "integer")),
+    ("filed_on", None),
+    ("handler", ("text", "text")),
+    ("status", None),
+    ("concluded_on", None),
+    ("conclusion_method", None),
+    ("amount_applied", None),
+    ("amount_recovered", None),
+    ("non_litigation", None),
+    ("original_number", None),
+    ("extension_days", None),
+    ("extension_approved_on", None),
+    ("data_as_of", None),
+    ("anomalies", None),
+    ("limit_rule", None),
+    ("limit_due", None),
+    ("limit_provisional", None),
+    ("handler_due", None),
+    ("handler_done", None),
+)
+PARTY_COLUMNS = ("n", "number", "role", "name", "position", "id_number", "phone")
+# case columns the merge copies from the staging table as they are
+COPIED = (
+    "filed_on", "status", "concluded_on", "conclusion_method", "amount_applied", "amount_recovered",
+    "non_litigation", "original_number", "extension_days", "extension_approved_on", "anomalies",
+    "data_as_of", "limit_rule", "limit_due", "limit_provisional", "handler_due", "handler_done",
+)  # fmt: skip
+# compared to decide "unchanged" (besides the handler); data_as_of is not: a newer export with
+# the same content leaves the case as it is
+COMPARED = (
+    "filed_on", "status", "concluded_on", "conclusion_method", "amount_applied", "amount_recovered",
+    "non_litigation", "original_number", "extension_days", "extension_approved_on", "anomalies",
+)  # fmt: skip
+NULLABLE = frozenset({"concluded_on", "amount_applied", "amount_recovered", "extension_approved_on"})
+# due-date columns the case file never gives: emptied when a case is written (cases with events
+# are recomputed in full after the merge)
+EMPTIED = ("suspended_since", *(f for f in NODE_FIELDS if f not in ("handler_due", "handler_done")))
+
+_field = EnforcementCase._meta.get_field
+
+
+def max_length(model: type[Model], name: str) -> int:
+    return int(getattr(model._meta.get_field(name), "max_length", 0) or 0)
+
+
+# --- encoding (in the reading thread) --------------------------------------------------------
+
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+_COPY_SPECIAL = re.compile(r"[\\\t\n\r]")
+PARTY_ROLES = (("applicant", "applicants"), ("respondent", "respondents"))
+
+
+class CaseEncoder:
+    """Turns a validated row into staged rows for one database. The reading thread does all
+    the formatting; the connection's thread only ships the packed chunk. ``for_vendor`` picks
+    the subclass: lines of COPY text (PostgreSQL) or tuples for ``executemany`` (SQLite)."""
+
+    pg = False
+
+    def __init__(self) -> None:
+        self.method_max = max_length(EnforcementCase, "conclusion_method")
+        self.original_max = max_length(EnforcementCase, "original_number")
+        self.name_max = max_length(CaseParty, "name")
+        self.id_max = max_length(CaseParty, "id_number")
+        self.phone_max = max_length(CaseParty, "phone")
+
+    @staticmethod
+    def for_vendor(vendor: str) -> CaseEncoder:
+        return PgEncoder() if vendor == "postgresql" else SqliteEncoder()
+
+    def date(self, value: dt.date | None) -> Any:
+        raise NotImplementedError
+
+    def dues(
+        self,
+        rule: str,
+        due: dt.date | None,
+        provisional: bool,
+        handler_due: dt.date | None,
+        handler_done: dt.date | None,
+    ) -> Any:
+        """The due-date columns (memoised by the reader: they repeat)."""
+        raise NotImplementedError
+
+    def case(
+        self, line: int, number: str, court_id: int, row: CaseRow, handler: str, as_of: Any, dues: Any
+    ) -> Any:
+        raise NotImplementedError
+
+    def parties(self, out: list[Any], n: int, number: str, row: CaseRow) -> int:
+        """Append the row's parties (applicants, then respondents, with the ID and phone number
+        at the same position) to ``out``; ``n`` numbers them in file order. Returns the last."""
+        raise NotImplementedError
+
+    def pack(self, rows: list[Any]) -> Any:
+        raise NotImplementedError
+
+    @staticmethod
+    def anomalies(values: list[str]) -> str:
+        # as Django's JSONField writes it (json.dumps, ASCII), so stored and staged compare
+        return json.dumps(values) if values else "[]"
+
+
+class PgEncoder(CaseEncoder):
+    pg = True
+
+    @staticmethod
+    def text(value: str) -> str:
+        return value.translate(_COPY_ESCAPES) if _COPY_SPECIAL.search(value) else value
+
+    def date(self, value: dt.date | None) -> str:
+        return "\\N" if value is None else value.isoformat()
+
+    def dues(
+        self,
+        rule: str,
+        due: dt.date | None,
+        provisional: bool,
+        handler_due: dt.date | None,
+        handler_done: dt.date | None,
+    ) -> str:
+        date = self.date
+        return (
+            f"{rule}\t{date(due)}\t{'t' if provisional else 'f'}\t{date(handler_due)}\t{date(handler_done)}"
+        )
+
+    def case(
+        self, line: int, number: str, court_id: int, row: CaseRow, handler: str, as_of: Any, dues: Any
+    ) -> str:
+        text, date, n = self.text, self.date, "\\N"
+        cn = row.number
+        applied, recovered = row.amount_applied, row.amount_recovered
+        return (
+            f"{line}\t{number}\t{court_id}\t{cn.year}\t{cn.type_code}\t{cn.seq}\t{row.filed_on.isoformat()}\t"
+            f"{text(handler)}\t{row.status}\t{date(row.concluded_on)}\t{text(row.conclusion_method[: self.method_max])}\t"
+            f"{n if applied is None else str(applied)}\t{n if recovered is None else str(recovered)}\t"
+            f"{'t' if row.non_litigation else 'f'}\t{text(row.original_number[: self.original_max])}\t"
+            f"{row.extension_days}\t{date(row.extension_approved_on)}\t{as_of}\t"
+            f"{text(self.anomalies(row.anomalies)) if row.anomalies else '[]'}\t{dues}\n"
+        )
+
+    def parties(self, out: list[Any], n: int, number: str, row: CaseRow) -> int:
+        text = self.text
+        for role, attr in PARTY_ROLES:
+            names: list[str] = getattr(row, attr)
+            ids: list[str] = getattr(row, f"{role}_ids")
+            phones: list[str] = getattr(row, f"{role}_phones")
+            for i, name in enumerate(names):
+                n += 1
+                id_number = text(ids[i][: self.id_max]) if i < len(ids) else ""
+                phone = text(phones[i][: self.phone_max]) if i < len(phones) else ""
+                out.append(
+                    f"{n}\t{number}\t{role}\t{text(name[: self.name_max])}\t{i}\t{id_number}\t{phone}\n"
+                )
+        return n
+
+    def pack(self, rows: list[Any]) -> str:
+        return "".join(rows)
+
+
+class SqliteEncoder(CaseEncoder):
+    def date(self, value: dt.date | None) -> str | None:
+        return None if value is None else value.isoformat()
+
+    def dues(
+        self,
+        rule: str,
+        due: dt.date | None,
+        provisional: bool,
+        handler_due: dt.date | None,
+        handler_done: dt.date | None,
+    ) -> tuple[Any, ...]:
+        date = self.date
+        return (rule, date(due), int(provisional), date(handler_due), date(handler_done))
+
+    def case(
+        self, line: int, number: str, court_id: int, row: CaseRow, handler: str, as_of: Any, dues: Any
+    ) -> tuple[Any, ...]:
+        date = self.date
+        cn = row.number
+        applied, recovered = row.amount_applied, row.amount_recovered
+        return (
+            line, number, court_id, cn.year, cn.type_code, cn.seq, row.filed_on.isoformat(), handler, row.status,
+            date(row.concluded_on), row.conclusion_method[: self.method_max],
+            None if applied is None else str(applied), None if recovered is None else str(recovered),
+            int(row.non_litigation), row.original_number[: self.original_max], row.extension_days,
+            date(row.extension_approved_on), as_of, self.anomalies(row.anomalies), *dues,
+        )  # fmt: skip
+
+    def parties(self, out: list[Any], n: int, number: str, row: CaseRow) -> int:
+        for role, attr in PARTY_ROLES:
+            names: list[str] = getattr(row, attr)
+            ids: list[str] = getattr(row, f"{role}_ids")
+            phones: list[str] = getattr(row, f"{role}_phones")
+            for i, name in enumerate(names):
+                n += 1
+                out.append(
+                    (
+                        n,
+                        number,
+                        role,
+                        name[: self.name_max],
+                        i,
+                        ids[i][: self.id_max] if i < len(ids) else "",
+                        phones[i][: self.phone_max] if i < len(phones) else "",
+                    )
+                )
+        return n
+
+    def pack(self, rows: list[Any]) -> list[Any]:
+        return rows
+
+
+# --- the staging tables ----------------------------------------------------------------------
+
+
+class Staging:
+    """The TEMP tables of one import on the default connection, and the merge from them."""
+
+    def __init__(self) -> None:
+        self.pg = connection.vendor == "postgresql"
+        self.q = connection.ops.quote_name
+        self.cases = self.q(EnforcementCase._meta.db_table)
+        self.parties = self.q(CaseParty._meta.db_table)
+        self.persons = self.q(Person._meta.db_table)
+        self.resolved: dict[tuple[int, str], tuple[int, bool]] = {}
+
+    # -- setup --
+
+    def _type(self, column: str, given: tuple[str, str] | None) -> str:
+        if given is not None:
+            return given[0] if self.pg else given[1]
+        name = column[:-3] if column.endswith("_id") else column
+        db_type = _field(name).db_type(connection)
+        assert db_type is not None
+        return db_type
+
+    def create(self) -> None:
+        self.drop()
+        columns = ", ".join(f"{c} {self._type(c, t)}" for c, t in CASE_COLUMNS)
+        if not self.pg:
+            columns = columns.replace("line integer", "line integer PRIMARY KEY", 1)
+        party_types = {
+            "n": "integer PRIMARY KEY" if not self.pg else "integer",
+            "number": "text",
+            "role": "text",
+            "name": "text",
+            "position": "integer",
+            "id_number": "text",
+            "phone": "text",
+        }
+        with connection.cursor() as cursor:
+            cursor.execute(f"CREATE TEMP TABLE {STAGE_CASES} ({columns})")
+            cursor.execute(
+                f"CREATE TEMP TABLE {STAGE_PARTIES} ({', '.join(f'{c} {party_types[c]}' for c in PARTY_COLUMNS)})"
+            )
+            cursor.execute(
+                f"CREATE TEMP TABLE {STAGE_HANDLERS} (court_id bigint NOT NULL, name text NOT NULL, "
+                "person_id bigint NOT NULL, ambiguous boolean NOT NULL, PRIMARY KEY (court_id, name))"
+            )
+        self.resolved = {}
+
+    def drop(self) -> None:
+        with connection.cursor() as cursor:
+            for table in (STAGE_CASES, STAGE_PARTIES, STAGE_HANDLERS):
+                cursor.execute(f"DROP TABLE IF EXISTS {table}")
+
+    # -- loading --
+
+    def load(self, cases: Any, parties: Any) -> None:
+        """Stage one packed chunk (``CaseEncoder.pack``)."""
+        if not cases and not parties:
+            return
+        with connection.cursor() as cursor:
+            if self.pg:
+                raw = cursor.cursor
+                for table, columns, data in (
+                    (STAGE_CASES, [c for c, _ in CASE_COLUMNS], cases),
+                    (STAGE_PARTIES, PARTY_COLUMNS, parties),
+                ):
+                    if data:
+                        with raw.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+                            copy.write(data)
+                return
+            # SQLite: outside the import's transaction this writes only the TEMP database, so
+            # one deferred transaction per chunk (not one per row) takes no lock on the cases
+            own = not connection.in_atomic_block
+            if own:
+                cursor.execute("BEGIN DEFERRED")
+            try:
+                for table, width, data in (
+                    (STAGE_CASES, len(CASE_COLUMNS), cases),
+                    (STAGE_PARTIES, len(PARTY_COLUMNS), parties),
+                ):
+                    if data:
+                        cursor.executemany(f"INSERT INTO {table} VALUES ({', '.join(['%s'] * width)})", data)
+            except BaseException:
+                if own:
+                    cursor.execute("ROLLBACK")
+                raise
+            if own:
+                cursor.execute("COMMIT")
+
+    def clear(self) -> None:
+        """Empty the case and party stages (after their merge)."""
+        with connection.cursor() as cursor:
+            if self.pg:
+                cursor.execute(f"TRUNCATE {STAGE_CASES}, {STAGE_PARTIES}")
+            else:
+                cursor.execute(f"DELETE FROM {STAGE_CASES}")
+                cursor.execute(f"DELETE FROM {STAGE_PARTIES}")
+
+    def resolve_handlers(self, pairs: Iterable[tuple[int, str]]) -> None:
+        """Map every (court, name) not yet mapped to its person, creating missing persons: the
+        oldest of several namesakes, flagged ambiguous."""
+        wanted = sorted({p for p in pairs if p not in self.resolved})
+        rows: list[tuple[int, str, int, bool]] = []
+        for i in range(0, len(wanted), 500):
+            part = wanted[i : i + 500]
+            found: dict[tuple[int, str], list[tuple[dt.datetime, int]]] = {}
+            for court_id, name, pk, created in Person.objects.filter(
+                court_id__in={c for c, _ in part}, name__in={n for _, n in part}
+            ).values_list("court_id", "name", "pk", "created_at"):
+                found.setdefault((court_id, name), []).append((created, pk))
+            missing = [Person(court_id=c, name=n, note=PERSON_NOTE) for c, n in part if (c, n) not in found]
+            for person in Person.objects.bulk_create(missing):
+                found[(person.court_id, person.name)] = [(person.created_at, person.pk)]
+            for pair in part:
+                namesakes = found[pair]
+                self.resolved[pair] = (min(namesakes)[1], len(namesakes) > 1)
+                rows.append((*pair, *self.resolved[pair]))
+        if rows:
+            with connection.cursor() as cursor:
+                cursor.executemany(f"INSERT INTO {STAGE_HANDLERS} VALUES (%s, %s, %s, %s)", rows)
+
+    # -- the merge --
+
+    def _same(self, a: str, b: str) -> str:
+        return f"{a} IS NOT DISTINCT FROM {b}" if self.pg else f"{a} IS {b}"
+
+    def _defaults(self, model: type[Model], given: Sequence[str]) -> tuple[list[str], list[Any]]:
+        """Columns a raw INSERT must fill that the staging table does not give: every field
+        with a Python default or NOT NULL, with its default as Django would write it."""
+        columns, params = [], []
+        for f in model._meta.concrete_fields:
+            if f.primary_key or f.column in given or f.db_default is not NOT_PROVIDED:
+                continue
+            if f.null and not f.has_default():
+                continue
+            assert f.column is not None
+            columns.append(self.q(f.column))
+            params.append(f.get_db_prep_save(f.get_default(), connection))
+        return columns, params
+
+    def merge(self, *, import_id: int, now: dt.datetime, force: bool, staged: int) -> dict[str, int]:
+        """Merge what is staged; returns the counts (created, updated, unchanged,
+        skipped_older). Must run inside the import's transaction."""
+        q, s = self.q, STAGE_CASES
+        when = EnforcementCase._meta.get_field("updated_at").get_db_prep_save(now, connection)
+        handler_join = f"LEFT JOIN {STAGE_HANDLERS} h ON h.court_id = s.court_id AND h.name = s.handler"
+        older = "c.data_as_of IS NOT NULL AND c.data_as_of > s.data_as_of"
+        keep = (
+            f"(c.handler_id IS NOT NULL AND EXISTS (SELECT 1 FROM {self.persons} p "
+            "WHERE p.id = c.handler_id AND p.court_id = s.court_id AND p.name = s.handler))"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT COUNT(*), COALESCE(SUM(CASE WHEN {older} THEN 1 ELSE 0 END), 0) "
+                f"FROM {s} s JOIN {self.cases} c ON c.number = s.number"
+            )
+            matched, newer_stored = cursor.fetchone()
+            skipped_older = 0 if force else int(newer_stored)
+            updated = created = 0
+
+            if matched:
+                same = " AND ".join(
+                    self._same(f"c.{f}", f"s.{f}") if f in NULLABLE else f"c.{f} = s.{f}" for f in COMPARED
+                )
+                conditions = ["c.number = s.number"]
+                if not force:
+                    conditions += [
+                        f"NOT ({older})",
+                        f"NOT ({same} AND ({keep} OR (c.handler_id IS NULL AND s.handler = '')))",
+                    ]
+                assignments = [f"{q(f)} = s.{f}" for f in COPIED] + [f"{q(f)} = NULL" for f in EMPTIED]
+                assignments += [
+                    f"handler_id = CASE WHEN {keep} THEN c.handler_id ELSE h.person_id END",
+                    f"handler_ambiguous = CASE WHEN {keep} THEN c.handler_ambiguous "
+                    "ELSE COALESCE(h.ambiguous, FALSE) END",
+                    "last_import_id = %s",
+                    "updated_at = %s",
+                ]
+                cursor.execute(
+                    f"UPDATE {self.cases} AS c SET {', '.join(assignments)} "
+                    f"FROM {s} s {handler_join} WHERE {' AND '.join(conditions)}",
+                    [import_id, when],
+                )
+                updated = cursor.rowcount
+                if updated:
+                    cursor.execute(
+                        f"DELETE FROM {self.parties} WHERE case_id IN (SELECT c.id FROM {s} s "
+                        f"JOIN {self.cases} c ON c.number = s.number WHERE c.last_import_id = %s)",
+                        [import_id],
+                    )
+
+            party_columns = ["case_id", "role", "name", "position", "id_number", "phone"]
+            party_extra, party_params = self._defaults(CaseParty, party_columns)
+            insert_parties = (
+                f"INSERT INTO {self.parties} ({', '.join([*map(q, party_columns), *party_extra])}) "
+                f"SELECT c.id, p.role, p.name, p.position, p.id_number, p.phone{''.join(', %s' for _ in party_extra)} "
+                f"FROM {STAGE_PARTIES} p JOIN "
+            )
+            if updated and self.pg:
+                # PostgreSQL inserts the new cases' parties with the cases (below)
+                cursor.execute(
+                    f"{insert_parties}{self.cases} c ON c.number = p.number WHERE c.last_import_id = %s ORDER BY p.n",
+                    [*party_params, import_id],
+                )
+
+            if matched < staged:
+                given = ["number", "year", "court_id", "type_code", "seq", *COPIED]
+                values = [f"s.{c}" for c in given]
+                given += ["handler_id", "handler_ambiguous", "last_import_id", "updated_at"]
+                values += ["h.person_id", "COALESCE(h.ambiguous, FALSE)", "%s", "%s"]
+                extra_columns, extra_params = self._defaults(EnforcementCase, given)
+                # with no staged number in the cases (a first import) there is nothing to skip;
+                # imports merge one at a time, so nothing can have appeared since the count
+                only_new = (
+                    f"WHERE NOT EXISTS (SELECT 1 FROM {self.cases} c WHERE c.number = s.number) "
+                    if matched
+                    else ""
+                )
+                insert_cases = (
+                    f"INSERT INTO {self.cases} ({', '.join([*map(q, given), *extra_columns])}) "
+                    f"SELECT {', '.join([*values, *(['%s'] * len(extra_columns))])} FROM {s} s {handler_join} "
+                    f"{only_new}ORDER BY s.number"
+                )
+                if self.pg:
+                    # one statement: the new cases, then their parties joined to the returned ids
+                    cursor.execute(
+                        f"WITH c AS ({insert_cases} RETURNING id, number), "
+                        f"p AS ({insert_parties}c ON c.number = p.number ORDER BY c.id, p.n RETURNING 1) "
+                        "SELECT (SELECT COUNT(*) FROM c), (SELECT COUNT(*) FROM p)",
+                        [import_id, when, *extra_params, *party_params],
+                    )
+                    created = int(cursor.fetchone()[0])
+                else:
+                    cursor.execute(insert_cases, [import_id, when, *extra_params])
+                    created = cursor.rowcount
+
+            if (updated or created) and not self.pg:
+                cursor.execute(
+                    f"{insert_parties}{self.cases} c ON c.number = p.number WHERE c.last_import_id = %s ORDER BY p.n",
+                    [*party_params, import_id],
+                )
+        return {
+            "created": created,
+            "updated": updated,
+            "unchanged": matched - skipped_older - updated,
+            "skipped_older": skipped_older,
+        }
