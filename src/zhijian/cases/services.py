@@ -27,6 +27,7 @@ import contextlib
 import datetime as dt
 import hashlib
 import queue
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -52,7 +53,8 @@ from .recompute import recompute_cases
 from .rows import HeaderMap, RowError, rows_of, validate_case_row
 from .staging import CaseEncoder, Staging, max_length
 
-CHUNK = 20_000  # staged rows per chunk (PostgreSQL merges chunk by chunk)
+CHUNK = 25_000  # staged rows per chunk (PostgreSQL merges chunk by chunk)
+SWITCH_INTERVAL = 0.0005  # seconds (sys.setswitchinterval) while the reading thread runs
 MAX_STORED_ERRORS = 5000
 # PostgreSQL: one import merges at a time (the counts are taken before the writes)
 IMPORT_LOCK = 0x7A6A_0001
@@ -165,7 +167,11 @@ def import_cases(
     )
     stage = Staging()
     stage.create()
+    switch_interval = sys.getswitchinterval()
     try:
+        # The reading thread is busy in Python the whole time; with the default 5 ms switch
+        # interval every database round trip of this thread would wait for the GIL that long.
+        sys.setswitchinterval(SWITCH_INTERVAL)
         reader.start()
         refused = (merge.streaming if stage.pg else merge.staged)(reader, stage, progress)
     except BaseException:
@@ -173,6 +179,8 @@ def import_cases(
         with contextlib.suppress(Exception):  # the original error matters, not the clean-up's
             stage.drop()
         raise
+    finally:
+        sys.setswitchinterval(switch_interval)
     reader.close()
     stage.drop()
     if refused is not None:
@@ -392,6 +400,9 @@ class _Merge:
         with transaction.atomic():
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_xact_lock(%s)", [IMPORT_LOCK])
+                # foreign keys checked with each chunk, while its rows are in the buffer cache,
+                # not all at the commit
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             merged = 0
             for chunk in reader.chunks():
                 if progress is not None:

@@ -26,10 +26,11 @@ re-import of the same file finds every case unchanged.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from django.db import connection
@@ -392,6 +393,22 @@ class Staging:
 
     # -- the merge --
 
+    @contextlib.contextmanager
+    def _index_lookups(self, cursor: Any) -> Iterator[None]:
+        """PostgreSQL: nested loops over the chunk with index lookups into the big tables, for
+        the statements inside (the settings are put back afterwards, in the transaction)."""
+        if not self.pg:
+            yield
+            return
+        cursor.execute("SELECT current_setting('enable_hashjoin'), current_setting('enable_mergejoin')")
+        hashjoin, mergejoin = cursor.fetchone()
+        cursor.execute("SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off")
+        yield  # (after an error the rollback puts them back)
+        cursor.execute(
+            "SELECT set_config('enable_hashjoin', %s, true), set_config('enable_mergejoin', %s, true)",
+            [hashjoin, mergejoin],
+        )
+
     def _same(self, a: str, b: str) -> str:
         return f"{a} IS NOT DISTINCT FROM {b}" if self.pg else f"{a} IS {b}"
 
@@ -411,7 +428,12 @@ class Staging:
 
     def merge(self, *, import_id: int, now: dt.datetime, force: bool, staged: int) -> dict[str, int]:
         """Merge what is staged; returns the counts (created, updated, unchanged,
-        skipped_older). Must run inside the import's transaction."""
+        skipped_older). Must run inside the import's transaction.
+
+        Every statement joins the staged rows (a chunk) to the cases by index lookups: on
+        PostgreSQL hash and merge joins are switched off for these statements, because the
+        planner, not knowing the TEMP table and seeing the case table grow inside the
+        transaction, would otherwise scan all the cases for every chunk."""
         q, s = self.q, STAGE_CASES
         when = EnforcementCase._meta.get_field("updated_at").get_db_prep_save(now, connection)
         handler_join = f"LEFT JOIN {STAGE_HANDLERS} h ON h.court_id = s.court_id AND h.name = s.handler"
@@ -420,7 +442,7 @@ class Staging:
             f"(c.handler_id IS NOT NULL AND EXISTS (SELECT 1 FROM {self.persons} p "
             "WHERE p.id = c.handler_id AND p.court_id = s.court_id AND p.name = s.handler))"
         )
-        with connection.cursor() as cursor:
+        with connection.cursor() as cursor, self._index_lookups(cursor):
             cursor.execute(
                 f"SELECT COUNT(*), COALESCE(SUM(CASE WHEN {older} THEN 1 ELSE 0 END), 0) "
                 f"FROM {s} s JOIN {self.cases} c ON c.number = s.number"
@@ -460,20 +482,6 @@ class Staging:
                         [import_id],
                     )
 
-            party_columns = ["case_id", "role", "name", "position", "id_number", "phone"]
-            party_extra, party_params = self._defaults(CaseParty, party_columns)
-            insert_parties = (
-                f"INSERT INTO {self.parties} ({', '.join([*map(q, party_columns), *party_extra])}) "
-                f"SELECT c.id, p.role, p.name, p.position, p.id_number, p.phone{''.join(', %s' for _ in party_extra)} "
-                f"FROM {STAGE_PARTIES} p JOIN "
-            )
-            if updated and self.pg:
-                # PostgreSQL inserts the new cases' parties with the cases (below)
-                cursor.execute(
-                    f"{insert_parties}{self.cases} c ON c.number = p.number WHERE c.last_import_id = %s ORDER BY p.n",
-                    [*party_params, import_id],
-                )
-
             if matched < staged:
                 given = ["number", "year", "court_id", "type_code", "seq", *COPIED]
                 values = [f"s.{c}" for c in given]
@@ -481,34 +489,31 @@ class Staging:
                 values += ["h.person_id", "COALESCE(h.ambiguous, FALSE)", "%s", "%s"]
                 extra_columns, extra_params = self._defaults(EnforcementCase, given)
                 # with no staged number in the cases (a first import) there is nothing to skip;
-                # imports merge one at a time, so nothing can have appeared since the count
+                # imports merge one at a time, so nothing can have appeared since the count.
+                # In case-number order: the two indexes on the number fill in order.
                 only_new = (
                     f"WHERE NOT EXISTS (SELECT 1 FROM {self.cases} c WHERE c.number = s.number) "
                     if matched
                     else ""
                 )
-                insert_cases = (
+                cursor.execute(
                     f"INSERT INTO {self.cases} ({', '.join([*map(q, given), *extra_columns])}) "
                     f"SELECT {', '.join([*values, *(['%s'] * len(extra_columns))])} FROM {s} s {handler_join} "
-                    f"{only_new}ORDER BY s.number"
+                    f"{only_new}ORDER BY s.number",
+                    [import_id, when, *extra_params],
                 )
-                if self.pg:
-                    # one statement: the new cases, then their parties joined to the returned ids
-                    cursor.execute(
-                        f"WITH c AS ({insert_cases} RETURNING id, number), "
-                        f"p AS ({insert_parties}c ON c.number = p.number ORDER BY c.id, p.n RETURNING 1) "
-                        "SELECT (SELECT COUNT(*) FROM c), (SELECT COUNT(*) FROM p)",
-                        [import_id, when, *extra_params, *party_params],
-                    )
-                    created = int(cursor.fetchone()[0])
-                else:
-                    cursor.execute(insert_cases, [import_id, when, *extra_params])
-                    created = cursor.rowcount
+                created = cursor.rowcount
 
-            if (updated or created) and not self.pg:
+            if updated or created:
+                # the parties of every case this merge wrote (created or updated)
+                columns = ["case_id", "role", "name", "position", "id_number", "phone"]
+                extra_columns, extra_params = self._defaults(CaseParty, columns)
                 cursor.execute(
-                    f"{insert_parties}{self.cases} c ON c.number = p.number WHERE c.last_import_id = %s ORDER BY p.n",
-                    [*party_params, import_id],
+                    f"INSERT INTO {self.parties} ({', '.join([*map(q, columns), *extra_columns])}) "
+                    f"SELECT c.id, p.role, p.name, p.position, p.id_number, p.phone"
+                    f"{''.join(', %s' for _ in extra_columns)} FROM {STAGE_PARTIES} p "
+                    f"JOIN {self.cases} c ON c.number = p.number WHERE c.last_import_id = %s ORDER BY c.id, p.n",
+                    [*extra_params, import_id],
                 )
         return {
             "created": created,
