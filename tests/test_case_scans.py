@@ -45,8 +45,9 @@ def test_art7a_just_inside_and_just_outside(world: Any) -> None:
 
 
 def test_art8_just_inside_and_just_outside(world: Any) -> None:
-    old = case(world, "a", 1, filed="2025-11-28", due=None)  # exactly 12 months → long-delayed
-    younger = case(world, "a", 2, filed="2025-11-29", due=None)
+    # 12 months from 2025-11-27 end on 2026-11-27 (the start day not counted): exceeded today
+    old = case(world, "a", 1, filed="2025-11-27", due=None)
+    younger = case(world, "a", 2, filed="2025-11-28", due=None)  # its 12 months end today
     run_scans(today=TODAY)
     assert rules_of(old) == {"art8_long"} and rules_of(younger) == set()
 
@@ -55,6 +56,17 @@ def test_the_installations_own_court_is_never_a_candidate(world: Any) -> None:
     own = case(world, "city", 1, filed="2024-01-05", due="2024-07-05")
     run_scans(today=TODAY)
     assert rules_of(own) == set()
+
+
+def test_a_resolved_candidate_reopens_when_the_case_qualifies_again(world: Any) -> None:
+    c = case(world, "a", 1, filed="2026-05-26", due="2026-11-27")
+    run_scans(today=TODAY)
+    EnforcementCase.objects.filter(pk=c.pk).update(status="concluded")  # recorded by mistake
+    run_scans(today=TODAY)
+    assert ScanCandidate.objects.get(case=c).state == "resolved"
+    EnforcementCase.objects.filter(pk=c.pk).update(status="open")  # corrected by the next export
+    result = run_scans(today=TODAY + dt.timedelta(days=1))
+    assert ScanCandidate.objects.get(case=c).state == "new" and result["art7a"]["new"] == 1
 
 
 def test_a_dismissal_sticks_until_the_facts_change(world: Any) -> None:
@@ -114,6 +126,8 @@ def test_bulk_decisions_by_selection_and_by_filter(world: Any) -> None:
         },
     )
     assert ScanCandidate.objects.get(court=world.courts["b"]).state == "dismissed"
+    # the filter applied to court b only: court a's third candidate is untouched
+    assert ScanCandidate.objects.filter(court=world.courts["a"], state="new").count() == 1
     assert AuditEvent.objects.filter(action="cases.candidates.decide").count() == 2
 
 

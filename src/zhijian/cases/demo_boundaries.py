@@ -127,9 +127,9 @@ def boundary_cases() -> int:
                 )
                 routine(number, filed, check.key)
 
-    # Art. 8 久拖不结: filed on the threshold (a candidate) and the day after (not yet)
+    # Art. 8 久拖不结: filed the day before the threshold (a candidate) and on it (not yet)
     threshold = long_delay_threshold(today)
-    for filed in (threshold, dt.date.fromordinal(threshold.toordinal() + 1)):
+    for filed in (dt.date.fromordinal(threshold.toordinal() - 1), threshold):
         number = add_case(COURTS[2], filed, note="久拖不结")
         routine(number, filed, "")
     # Art. 8 执行障碍: one recorded and not removed, one removed

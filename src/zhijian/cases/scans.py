@@ -6,7 +6,8 @@ automatically, and no calendar arithmetic is done here: the legal clock wrote th
 * Art. 7(b)/(c) — one rule per node check (``dues.NODE_CHECKS``): the required document or act
   not recorded by its due date (no 执行通知书, no handler, property investigation not started or
   not finished, money not paid out …).
-* Art. 8 — 久拖不结: open cases filed more than ``ZHIJIAN_LONG_DELAY_MONTHS`` (default 12) ago;
+* Art. 8 — 久拖不结: open cases whose ``ZHIJIAN_LONG_DELAY_MONTHS`` (default 12) from filing ended
+  before today;
   and open cases with a recorded 执行障碍.
 * Art. 13 — 重点评查: repeated petitions (≥ 2), 复议纠错, leadership-supervised and media-attention
   cases (open or concluded).
@@ -48,7 +49,8 @@ def excluded_court_ids() -> list[int]:
 
 
 def long_delay_threshold(today: dt.date) -> dt.date:
-    """Cases filed on or before this date are 久拖不结 today."""
+    """Cases filed before this date are 久拖不结 today: their 12 months (the start day not
+    counted) ended before today."""
     return add_months(today, -int(settings.ZHIJIAN_LONG_DELAY_MONTHS))
 
 
@@ -80,8 +82,13 @@ class Scan:
         sql = (
             f"INSERT INTO {q(candidates)} (case_id, court_id, rule, due_date, state, first_seen, last_seen, reason) "
             f"SELECT c.id, c.court_id, %s, c.{self.anchor}, %s, %s, %s, '' FROM {q(cases)} c "
-            f"WHERE {' AND '.join(where)} ON CONFLICT (case_id, rule, due_date) DO NOTHING"
+            f"WHERE {' AND '.join(where)} "
+            # a candidate resolved earlier whose case qualifies again with the same anchor is
+            # reopened (its earlier decision stays on the row); decided ones are left alone
+            f"ON CONFLICT (case_id, rule, due_date) DO UPDATE SET state = %s, last_seen = %s "
+            f"WHERE {q(candidates)}.state = %s"
         )
+        params += [CandidateState.NEW, today, CandidateState.RESOLVED]
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             return int(cursor.rowcount or 0)
@@ -122,9 +129,9 @@ def scans_for(today: dt.date) -> list[Scan]:
         Scan(
             ScanRule.ART8_LONG,
             "filed_on",
-            "c.filed_on <= %s",
+            "c.filed_on < %s",
             (threshold,),
-            open_case & Q(case__filed_on=F("due_date"), case__filed_on__lte=threshold),
+            open_case & Q(case__filed_on=F("due_date"), case__filed_on__lt=threshold),
         ),
         Scan(
             ScanRule.ART8_OBSTACLE,

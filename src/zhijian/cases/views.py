@@ -177,10 +177,13 @@ def case_export(request: HttpRequest) -> HttpResponse:
 
 
 def filtered_candidates(request: HttpRequest) -> tuple[Any, dict[str, str]]:
+    """The candidates the user may see under the filter — of the query string, or of the posted
+    form when a decision applies to "the whole filter"."""
     from .models import CandidateState, ScanCandidate, ScanRule
 
     user = acting_user(request)
-    params = {k: request.GET.get(k, "").strip() for k in ("court", "rule", "state")}
+    source = request.POST if request.method == "POST" else request.GET
+    params = {k: source.get(k, "").strip() for k in ("court", "rule", "state")}
     params["state"] = params["state"] or CandidateState.NEW
     qs = ScanCandidate.objects.visible_to(user).select_related("case", "court", "case__handler", "decided_by")
     if params["court"].isdigit():
@@ -190,6 +193,9 @@ def filtered_candidates(request: HttpRequest) -> tuple[Any, dict[str, str]]:
     if params["state"] in CandidateState.values:
         qs = qs.filter(state=params["state"])
     return qs.order_by("due_date", "case__number"), params
+
+
+SCAN_ROWS = 500
 
 
 @view_access()
@@ -203,18 +209,36 @@ def scan_page(request: HttpRequest) -> HttpResponse:
 
     user = acting_user(request)
     qs, params = filtered_candidates(request)
-    rows = list(qs[:500])
     today = timezone.localdate()
-
+    # the most overdue first: each group is ordered by its own anchor in SQL (Art. 7 by due
+    # date, 久拖不结 by filing date), then merged by days over; the facts of Art. 8 障碍 and
+    # Art. 13 (not overdue) follow, the most recent first
+    overdue_rules = [r for r in ScanRule.values if r.startswith("art7")]
+    rows = [
+        *qs.filter(rule__in=overdue_rules)[:SCAN_ROWS],
+        *qs.filter(rule=ScanRule.ART8_LONG)[:SCAN_ROWS],
+    ]
     months = int(settings.ZHIJIAN_LONG_DELAY_MONTHS)
     may_decide = can_decide(user)
     for c in rows:
-        # Art. 7: days past the due date; 久拖不结: past the threshold; other facts: since they began
+        # Art. 7: days past the due date; 久拖不结: past the threshold
         anchor = add_months(c.due_date, months) if c.rule == ScanRule.ART8_LONG else c.due_date
         c.days_over = (today - anchor).days
-        c.is_overdue = c.rule.startswith("art7") or c.rule == ScanRule.ART8_LONG
-        c.decidable = may_decide or can_decide(user, c.rule)
+        c.is_overdue = True
     rows.sort(key=lambda c: -c.days_over)
+    rows = rows[:SCAN_ROWS]
+    if len(rows) < SCAN_ROWS:
+        facts = list(
+            qs.exclude(rule__in=[*overdue_rules, ScanRule.ART8_LONG]).order_by("-due_date", "case__number")[
+                : SCAN_ROWS - len(rows)
+            ]
+        )
+        for c in facts:
+            c.days_over = (today - c.due_date).days  # since the fact began
+            c.is_overdue = False
+        rows += facts
+    for c in rows:
+        c.decidable = may_decide or can_decide(user, c.rule)
     counts = (
         ScanCandidate.objects.visible_to(user)
         .filter(state=params["state"])
