@@ -120,7 +120,10 @@ def test_unknown_case_refuses_the_file_and_writes_nothing(
     assert not CaseEvent.objects.exists()
     assert EnforcementCase.objects.get(number=N1).limit_due == dt.date(2026, 9, 2)
     skipped = import_file(write(tmp_path, EVENT_HEADER, lines, "bad2.csv"), actor=None, skip_invalid=True)
-    assert (skipped.created, skipped.rejected) == (2, 2)
+    # a case with an invalid row is skipped whole: half its nodes would change its dates
+    assert (skipped.created, skipped.rejected, skipped.options["skipped_cases"]) == (1, 2, 1)
+    assert not CaseEvent.objects.filter(case__number=N1).exists()
+    assert CaseEvent.objects.filter(case__number=N2).count() == 2
 
 
 def test_extension_node_needs_its_days_and_moves_the_limit(
@@ -130,7 +133,7 @@ def test_extension_node_needs_its_days_and_moves_the_limit(
         import_file(
             write(tmp_path, EVENT_HEADER, [f"{N1},延长执行期限,2026-08-20,,经院长批准"], "x.csv"), actor=None
         )
-    assert "应写明延长的天数" in exc.value.case_import.errors[0]["reason"]
+    assert "应写明延长的期间" in exc.value.case_import.errors[0]["reason"]
     import_file(
         write(tmp_path, EVENT_HEADER, [f"{N1},延长执行期限,2026-08-20,,经院长批准延长30日"], "y.csv"),
         actor=None,
@@ -204,3 +207,60 @@ def test_the_deadline_board_counts_overdue_cases_per_court_with_a_link(
     assert "超期未结执行案件" in page and f"court={world.courts['a'].pk}&amp;overdue=1" in page
     client.force_login(world.user("b.director"))
     assert "超期未结执行案件" not in client.get(reverse("legaltime:board")).content.decode()
+
+
+def test_extensions_in_months_and_after_expiry(cases: dict[str, EnforcementCase], tmp_path: Path) -> None:
+    # “2026年8月20日” is a date, not a length: the length is “3个月”; 9/2 + 3 months = 12/2
+    note = "2026年8月20日院长批准延长3个月"
+    import_file(write(tmp_path, EVENT_HEADER, [f"{N1},延长执行期限,2026-08-20,,{note}"], "m.csv"), actor=None)
+    assert EnforcementCase.objects.get(number=N1).limit_due == dt.date(2026, 12, 2)
+    # approved after the limit expired (9/2): not counted, and the explanation says why
+    late = [f"{N1},延长执行期限,2026-09-10,,院长批准延长30日"]
+    import_file(write(tmp_path, EVENT_HEADER, late, "late.csv"), actor=None, force=True)
+    one = EnforcementCase.objects.get(number=N1)
+    assert one.limit_due == dt.date(2026, 9, 2)
+    steps = " ".join(next(line for line in explain(one) if line.key == "limit").result.steps)
+    assert "晚于当时的届满日" in steps
+
+
+def test_excluded_periods_other_than_suspension_need_an_end(
+    cases: dict[str, EnforcementCase], tmp_path: Path
+) -> None:
+    with pytest.raises(ImportRefused) as exc:
+        import_file(write(tmp_path, EVENT_HEADER, [f"{N1},公告,2026-04-14,,"], "a.csv"), actor=None)
+    assert "须填写结束日期" in exc.value.case_import.errors[0]["reason"]
+    import_file(write(tmp_path, EVENT_HEADER, [f"{N1},公告,2026-04-14,2026-05-13,"], "b.csv"), actor=None)
+    # 9/2 + 30 excluded days = 10/2 (National Day holiday) → 10/8
+    assert EnforcementCase.objects.get(number=N1).limit_due == dt.date(2026, 10, 8)
+
+
+def test_petitions_on_the_same_day_count_once(cases: dict[str, EnforcementCase], tmp_path: Path) -> None:
+    lines = [f"{N1},来信,2026-06-01,,", f"{N1},来访,2026-06-01,,", f"{N1},集体访,2026-06-01,,"]
+    import_file(write(tmp_path, EVENT_HEADER, lines, "p.csv"), actor=None)
+    one = EnforcementCase.objects.get(number=N1)
+    assert (one.petition_count, one.group_petition) == (1, True)
+
+
+def test_only_a_court_above_marks_a_case_corrected(world: Any, tmp_path: Path) -> None:
+    seed_rules()
+    header = CASE_HEADER + ",原案号"
+    lines = [
+        f"{N1},2026-03-02,张三,在办,,,1000,0,王五,某公司,",
+        "（2026）测0102执复7号,2026-05-06,李四,已结案,2026-06-01,撤销执行裁定,0,0,王五,某公司,（2026）测0101执1号",
+        "（2026）测01执复8号,2026-05-06,李四,已结案,2026-06-20,撤销执行裁定,0,0,王五,某公司,（2026）测0101执1号",
+    ]
+    import_cases(write(tmp_path, header, lines[:2], "c1.csv"), actor=None)
+    assert EnforcementCase.objects.get(number=N1).corrected_on is None  # a sibling court cannot
+    import_cases(write(tmp_path, header, lines, "c2.csv"), actor=None)
+    one = EnforcementCase.objects.get(number=N1)
+    assert (one.corrected_on, one.corrected_by) == (dt.date(2026, 6, 20), "（2026）测01执复8号")
+
+
+def test_another_courts_case_number_is_refused_without_telling_whether_it_exists(
+    cases: dict[str, EnforcementCase], tmp_path: Path, world: Any
+) -> None:
+    lines = [f"{N1},立案,2026-03-02,,", "（2026）测0101执99号,立案,2026-03-02,,"]
+    with pytest.raises(ImportRefused) as exc:
+        import_file(write(tmp_path, EVENT_HEADER, lines, "x.csv"), actor=world.user("b.director"))
+    reasons = {e["reason"] for e in exc.value.case_import.errors}
+    assert reasons == {"您无权导入该法院的案件。"}

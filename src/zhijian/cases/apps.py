@@ -15,6 +15,6 @@ class CasesConfig(AppConfig):
 
 
 def _clock_changed(sender: Any, reason: str = "", **kwargs: Any) -> None:
-    from .tasks import recompute_open_case_dues
+    from .tasks import recompute_case_dues
 
-    recompute_open_case_dues.enqueue(reason)
+    recompute_case_dues.enqueue(reason)

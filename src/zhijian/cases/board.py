@@ -20,6 +20,7 @@ ACTION_LABELS.update(
     {
         "cases.import_events": "导入流程节点",
         "cases.candidates.export": "导出检测线索",
+        "cases.recompute": "重新计算案件期限",
         "cases.attention.leadership": "标记领导督办案件",
         "cases.attention.media": "标记媒体、社会关注案件",
         "cases.attention.leadership.clear": "取消领导督办标记",

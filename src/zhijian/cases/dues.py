@@ -26,6 +26,7 @@ this is a documented decision (docs/cases.md): a suspended case owes no act.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -40,6 +41,7 @@ from zhijian.legaltime.periods import (
     Unit,
     compute_due,
     due_ordinal,
+    fmt,
 )
 
 from .models import ScanRule
@@ -207,19 +209,31 @@ class RuleBook:
         type_code: str,
         non_litigation: bool,
         extension_days: int = 0,
+        approved_on: dt.date | None = None,
     ) -> tuple[str, dt.date | None, bool]:
-        """(rule code, due date, provisional) of a case without events or suspensions."""
+        """(rule code, due date, provisional) of a case without events or suspensions. An
+        extension approved after the limit had expired is not counted (若干期限规定第一条:
+        extensions are approved before expiry); without an approval date it is counted."""
         rule = self.limit_rule(filed_on, type_code, non_litigation)
         if rule is None:
             return "", None, False
+        if extension_days and approved_on is not None:
+            plain, provisional = _fast(calendar, filed_on, rule, 0)
+            if approved_on > plain:
+                return rule.code, plain, provisional
         return (rule.code, *_fast(calendar, filed_on, rule, extension_days))
 
     def handler_fast(
-        self, calendar: BusinessCalendar, filed_on: dt.date, type_code: str, has_handler: bool
+        self,
+        calendar: BusinessCalendar,
+        filed_on: dt.date,
+        type_code: str,
+        has_handler: bool,
+        non_litigation: bool = False,
     ) -> tuple[dt.date | None, dt.date | None, bool]:
         """(handler_due, handler_done, provisional) from the case file alone: a handler named
         in the export counts as assigned on the filing date (the export has no date for it)."""
-        rule = self.pick(NODE_CHECKS[0].rules, filed_on, type_code, False)
+        rule = self.pick(NODE_CHECKS[0].rules, filed_on, type_code, non_litigation)
         if rule is None:
             return None, None, False
         due, provisional = _fast(calendar, filed_on, rule, 0)
@@ -257,7 +271,14 @@ class CaseFacts:
     events_imported: bool = False
     events: list[Event] = field(default_factory=list)
     suspensions: list[Interval] = field(default_factory=list)
-    extensions: list[Extension] = field(default_factory=list)
+    # approved extensions with their approval dates (None: not known)
+    extensions: list[tuple[Extension, dt.date | None]] = field(default_factory=list)
+
+    @property
+    def suspended_since(self) -> dt.date | None:
+        """The start of the open suspension, if the case is suspended now."""
+        starts = [i.start for i in self.suspensions if i.end is None]
+        return min(starts) if starts else None
 
 
 @dataclass
@@ -317,26 +338,24 @@ def case_dues(facts: CaseFacts, book: RuleBook, calendar: BusinessCalendar) -> l
                 start, start_label = own[0], event_label(rule.start_event)
             else:
                 start_label = f"立案（未导入“{event_label(rule.start_event)}”的日期，自立案日起算）"
-        result = compute_due(
-            start,
-            rule.spec,
-            calendar,
-            exclusions=facts.suspensions,
-            extensions=facts.extensions,
-            allow_provisional=True,
-            start_label=start_label,
-        )
+        # the version in force on the start date
+        rule = book.limit_rule(start, facts.type_code, facts.non_litigation) or rule
+        result = _limit_result(facts, rule, start, start_label, calendar)
         lines.append(DueLine("limit", "执行期限", rule, start_label, result))
     for check in NODE_CHECKS:
         if check.key != "handler" and not facts.events_imported:
             continue
-        rule = book.pick(check.rules, facts.filed_on, facts.type_code, facts.non_litigation)
-        if rule is None:
+        first = book.pick(check.rules, facts.filed_on, facts.type_code, facts.non_litigation)
+        if first is None:
             continue
-        found = _node_start(check, facts, rule)
+        found = _node_start(check, facts, first)
         if found is None:
             continue
         start, start_label, done = found
+        # the version in force on the start date (of the same rule: same start event)
+        rule = book.pick(check.rules, start, facts.type_code, facts.non_litigation) or first
+        if rule.start_event != first.start_event:
+            rule = first
         result = compute_due(
             start,
             rule.spec,
@@ -349,14 +368,52 @@ def case_dues(facts: CaseFacts, book: RuleBook, calendar: BusinessCalendar) -> l
     return lines
 
 
-def columns_of(lines: list[DueLine]) -> dict[str, object]:
-    """The due-date columns of a case from its explained due dates."""
+def _limit_result(
+    facts: CaseFacts, rule: RuleVersion, start: dt.date, start_label: str, calendar: BusinessCalendar
+) -> DueResult:
+    """The time limit with the extensions approved before it expired (in order of approval);
+    one approved after expiry is not counted, and the explanation says so."""
+
+    def compute(extensions: list[Extension]) -> DueResult:
+        return compute_due(
+            start,
+            rule.spec,
+            calendar,
+            exclusions=facts.suspensions,
+            extensions=extensions,
+            allow_provisional=True,
+            start_label=start_label,
+        )
+
+    accepted: list[Extension] = []
+    refused: list[str] = []
+    for extension, approved_on in sorted(facts.extensions, key=lambda e: e[1] or dt.date.min):
+        if approved_on is not None:
+            current = compute(accepted).due
+            if current is not None and approved_on > current:
+                refused.append(
+                    f"延长{extension.length}{extension.unit.label}的批准日期{fmt(approved_on)}晚于当时的届满日"
+                    f"{fmt(current)}，不计入（延长须在期限届满前批准）。"
+                )
+                continue
+        accepted.append(extension)
+    result = compute(accepted)
+    if refused:
+        result.steps[-1:-1] = refused
+    return result
+
+
+def columns_of(lines: list[DueLine], facts: CaseFacts | None = None) -> dict[str, object]:
+    """The due-date columns of a case from its explained due dates; ``suspended_since`` is the
+    start of the case's open suspension (whether or not a period was still running)."""
     values: dict[str, object] = {name: None for name in NODE_FIELDS}
     values.update(limit_rule="", limit_due=None, limit_provisional=False, suspended_since=None)
+    if facts is not None:
+        values["suspended_since"] = facts.suspended_since
     for line in lines:
         if line.result.provisional:
             values["limit_provisional"] = True
-        if line.result.suspended_since is not None:
+        if facts is None and line.result.suspended_since is not None:
             values["suspended_since"] = line.result.suspended_since
         if line.key == "limit":
             values["limit_rule"] = line.rule.code
@@ -385,3 +442,55 @@ def suspensions_from_events(events: Sequence[Event]) -> list[tuple[str, dt.date,
             end = e.on
         out.append((kind, e.on, end))
     return out
+
+
+# open-ended allowed only for these (they end with 恢复执行); the others need their end date
+OPEN_ENDED_SUSPENSIONS = frozenset({"suspended", "deferred"})
+_CN_DIGITS = {
+    "零": 0,
+    "〇": 0,
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
+_EXTENSION = re.compile(
+    r"延长(?:执行期限|期限)?\s*([0-9]+|[零〇一二两三四五六七八九十百]+)\s*(个月|月|日|天)"
+)
+
+
+def _cn_number(text: str) -> int | None:
+    """A small Chinese numeral (一 … 九百九十九) or digits."""
+    if text.isdigit():
+        return int(text)
+    total, current = 0, 0
+    for ch in text:
+        if ch in _CN_DIGITS:
+            current = _CN_DIGITS[ch]
+        elif ch == "十":
+            total += (current or 1) * 10
+            current = 0
+        elif ch == "百":
+            total += (current or 1) * 100
+            current = 0
+        else:
+            return None
+    return total + current
+
+
+def parse_extension(note: str) -> tuple[int, Unit] | None:
+    """The length of an approved extension from its 说明: “延长3个月”, “延长90日”, “延长九十天”.
+    None when no such phrase is found (a date such as “2026年3月5日” is never read as a length)."""
+    match = _EXTENSION.search(note.replace(" ", "").replace("\u3000", ""))
+    if not match:
+        return None
+    length = _cn_number(match.group(1))
+    if not length:
+        return None
+    return length, (Unit.MONTHS if "月" in match.group(2) else Unit.DAYS)

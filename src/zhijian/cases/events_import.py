@@ -15,14 +15,13 @@ nothing is written; ``skip_invalid`` writes the rest. Audited (``cases.import_ev
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from zhijian.audit.services import record
@@ -30,7 +29,7 @@ from zhijian.legaltime.events import EVENTS
 from zhijian.org.models import Court, User
 from zhijian.org.scoping import is_read_only, writable_court_ids
 
-from .dues import SUSPENDING_EVENTS, Event, suspensions_from_events
+from .dues import OPEN_ENDED_SUSPENSIONS, SUSPENDING_EVENTS, Event, parse_extension, suspensions_from_events
 from .models import (
     CaseEvent,
     CaseExtension,
@@ -40,7 +39,7 @@ from .models import (
     EnforcementCase,
 )
 from .numbers import CaseNumber, CaseNumberError, parse
-from .recompute import recompute_cases
+from .recompute import recompute_ids
 from .rows import RowError, _header_key, _text, read_table
 from .services import ImportRefused, _sha256
 from .values import parse_date
@@ -109,6 +108,7 @@ DEFAULT_NODE_ALIASES: dict[str, str] = {
     "中止执行": "suspended",
     "中止": "suspended",
     "恢复执行": "resumed",
+    "恢复": "resumed",
     "暂缓执行": "deferred",
     "公告": "announcement",
     "公告期间": "announcement",
@@ -133,7 +133,6 @@ DEFAULT_NODE_ALIASES: dict[str, str] = {
     "收到复议申请": "reconsideration_received",
     "结案": "concluded",
 }
-_DAYS = re.compile(r"(\d+)\s*[日天]")
 
 
 class EventsRefused(ImportRefused):
@@ -172,12 +171,6 @@ def _map(headers: list[str]) -> tuple[dict[str, str], list[str], list[str]]:
         columns[name] = header
     missing = [EVENT_LABELS[f] for f in EVENT_REQUIRED if f not in columns]
     return columns, unknown, missing
-
-
-def extension_days(note: str) -> int | None:
-    """Days of an approved extension from its 说明 (“延长90日”); None if not stated."""
-    match = _DAYS.search(note.replace(" ", ""))
-    return int(match.group(1)) if match else None
 
 
 def _rows(path: Path, sheet: str | None) -> tuple[list[str], Iterator[tuple[int, dict[str, Any]]]]:
@@ -243,6 +236,9 @@ def import_events(
     latest_as_of: dt.date | None = None
     rows = 0
     bad_lines: set[int] = set()
+    # a case with an invalid row is skipped whole (its stored events are kept): the file is a
+    # full export of the nodes of the cases it names, and half of them would change the dates
+    invalid_cases: set[str] = set()
 
     def cell(values: dict[str, Any], name: str) -> Any:
         return values.get(columns[name]) if name in columns else None
@@ -282,11 +278,24 @@ def import_events(
         if on is not None and dates["end_on"] is not None and dates["end_on"] < on:
             fail("end_on", cell(values, "end_on"), "结束日期早于开始日期")
         note = _text(cell(values, "note"))[:300]
-        if code == "extension_approved" and extension_days(note) is None:
-            fail("note", note, "批准延长执行期限的，说明中应写明延长的天数（如“延长90日”）")
+        if code == "extension_approved" and parse_extension(note) is None:
+            fail("note", note, "批准延长执行期限的，说明中应写明延长的期间（如“延长3个月”“延长90日”）")
+        if (
+            code in SUSPENDING_EVENTS
+            and code not in OPEN_ENDED_SUSPENSIONS
+            and dates["end_on"] is None
+            and on
+        ):
+            fail(
+                "end_on",
+                cell(values, "end_on"),
+                f"“{node}”不计入执行期限，须填写结束日期（只有中止、暂缓执行可以尚未结束）",
+            )
         if row_errors:
             bad_lines.add(line)
             errors.extend(row_errors)
+            if number is not None:
+                invalid_cases.add(number.normalized)
             continue
         if code is None:
             unknown_nodes[node] += 1
@@ -304,12 +313,25 @@ def import_events(
             number__in=numbers[offset : offset + BATCH]
         ).values_list("pk", "number", "court_id", "events_as_of"):
             found[number_text] = (pk, court_id, as_of)
+    writable_codes = (
+        None
+        if writable is None
+        else set(Court.objects.filter(pk__in=writable).values_list("code", flat=True))
+    )
+    for number_text in invalid_cases:
+        per_case.pop(number_text, None)
     for number_text, items in list(per_case.items()):
         reason = None
-        if number_text not in found:
-            reason = "案件不存在：请先导入该案件（案件文件），再导入其流程节点。"
-        elif writable is not None and found[number_text][1] not in writable:
+        court_code = number_text.split("）", 1)[1]
+        if writable_codes is not None and not any(
+            court_code.startswith(code) and court_code[len(code) :].startswith("执")
+            for code in writable_codes
+        ):
+            # decided by the number's court code alone, so it never tells whether another
+            # court's case exists
             reason = "您无权导入该法院的案件。"
+        elif number_text not in found:
+            reason = "案件不存在：请先导入该案件（案件文件），再导入其流程节点。"
         if reason:
             for line, _, _ in items:
                 bad_lines.add(line)
@@ -320,7 +342,11 @@ def import_events(
     case_import.rows = rows
     case_import.rejected = len(bad_lines)
     case_import.data_as_of = latest_as_of
-    case_import.options = {**case_import.options, "unknown_nodes": dict(unknown_nodes.most_common())}
+    case_import.options = {
+        **case_import.options,
+        "unknown_nodes": dict(unknown_nodes.most_common()),
+        "skipped_cases": len(invalid_cases),
+    }
     if rows == 0:
         errors.append(RowError(0, "", "", "文件中没有数据行。"))
     if errors and (not skip_invalid or rows == 0):
@@ -339,8 +365,18 @@ def import_events(
                 counts["skipped_older"] += 1
                 continue
             targets[pk] = items
+        # the newest data wins: re-read the cases' export dates under the transaction
+        for offset in range(0, len(targets), BATCH):
+            chunk = list(targets)[offset : offset + BATCH]
+            stored = EnforcementCase.objects.filter(pk__in=chunk)
+            if connection.features.has_select_for_update:
+                stored = stored.select_for_update(of=("self",))
+            for pk, stored_as_of in stored.values_list("pk", "events_as_of"):
+                if not force and stored_as_of is not None and stored_as_of > as_of:
+                    del targets[pk]
+                    counts["skipped_older"] += 1
         _replace(targets, case_import, as_of, counts, progress)
-        recompute_cases(EnforcementCase.objects.filter(pk__in=list(targets)))
+        recompute_ids(list(targets))
         for name, value in counts.items():
             setattr(case_import, name, value)
         case_import.state = CaseImport.State.DRY_RUN if dry_run else CaseImport.State.DONE
@@ -390,6 +426,7 @@ def _replace(
         for model in (CaseEvent, CaseSuspension, CasePetition, CaseExtension):
             model.objects.filter(case_id__in=chunk).delete()
         events, suspensions, petitions, extensions = [], [], [], []
+        petitions_on: dict[tuple[int, dt.date], CasePetition] = {}
         updates = []
         for pk in chunk:
             items = sorted(targets[pk], key=lambda item: (item[1].on, item[0]))
@@ -407,28 +444,36 @@ def _replace(
                     )
                 )
                 if e.code in ("petition_received", "petition_group"):
-                    petitions.append(
-                        CasePetition(
+                    # one petition a day (来信 and 来访 the same day, or a repeated row, count once)
+                    same_day = petitions_on.get((pk, e.on))
+                    if same_day is None:
+                        petitions_on[(pk, e.on)] = CasePetition(
                             case_id=pk, received_on=e.on, group=e.code == "petition_group", note=note
                         )
-                    )
+                        petitions.append(petitions_on[(pk, e.on)])
+                    elif e.code == "petition_group":
+                        same_day.group = True
                 elif e.code == "extension_approved":
-                    days = extension_days(note) or 0
-                    extensions.append(CaseExtension(case_id=pk, days=days, approved_on=e.on, note=note))
+                    length, unit = parse_extension(note) or (0, "days")
+                    extensions.append(
+                        CaseExtension(case_id=pk, length=length, unit=unit, approved_on=e.on, note=note)
+                    )
             plain = [e for _, e, _ in items]
             for kind, start, end in suspensions_from_events(plain):
                 suspensions.append(CaseSuspension(case_id=pk, kind=kind, start=start, end=end))
-            petition_days = [p.received_on for p in petitions if p.case_id == pk]
+            own = [p for (case_id, _), p in petitions_on.items() if case_id == pk]
             updates.append(
                 EnforcementCase(
                     pk=pk,
                     events_as_of=as_of,
-                    petition_count=len(petition_days),
-                    last_petition_on=max(petition_days) if petition_days else None,
-                    group_petition=any(p.group for p in petitions if p.case_id == pk),
+                    petition_count=len(own),
+                    last_petition_on=max(p.received_on for p in own) if own else None,
+                    group_petition=any(p.group for p in own),
                     obstacle_since=_obstacle_since(plain),
                 )
             )
+            for key in [k for k in petitions_on if k[0] == pk]:
+                del petitions_on[key]
         CaseEvent.objects.bulk_create(events, batch_size=1000)
         CaseSuspension.objects.bulk_create(suspensions, batch_size=1000)
         CasePetition.objects.bulk_create(petitions, batch_size=1000)

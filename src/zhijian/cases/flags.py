@@ -23,18 +23,44 @@ ATTENTION_FIELDS = {"leadership": "leadership_since", "media": "media_since"}
 
 
 def mark_corrections() -> int:
-    """Set 复议纠错 on every case named as 原案号 by a concluded 执复 case whose 结案方式 says
-    撤销 or 变更; clear it where no such case is left. Returns how many cases changed."""
-    corrections: dict[str, tuple[dt.date, str]] = {}
+    """Set 复议纠错 on every case named as 原案号 by a concluded 执复 case of a court above it
+    whose 结案方式 says 撤销 or 变更; clear it where no such case is left. Returns how many
+    cases changed."""
+    from zhijian.org.models import Court
+
+    parents = dict(Court.objects.values_list("pk", "parent_id"))
+
+    def supervises(upper: int, lower: int) -> bool:
+        """Only a court above the original case's court can correct it on reconsideration."""
+        court = parents.get(lower)
+        while court is not None:
+            if court == upper:
+                return True
+            court = parents.get(court)
+        return False
+
+    found: list[tuple[str, dt.date, str, int]] = []
     rows = (
         EnforcementCase.objects.filter(type_code="执复", status=CaseStatus.CONCLUDED)
         .exclude(original_number="")
-        .values_list("original_number", "concluded_on", "number", "conclusion_method")
-        .order_by("concluded_on")
+        .values_list("original_number", "concluded_on", "number", "conclusion_method", "court_id")
+        .order_by("concluded_on", "number")
     )
-    for original, concluded_on, number, method in rows.iterator(chunk_size=5000):
+    for original, concluded_on, number, method, court_id in rows.iterator(chunk_size=5000):
         if concluded_on is not None and any(word in method for word in CORRECTING_WORDS):
-            corrections.setdefault(original, (concluded_on, number))
+            found.append((original, concluded_on, number, court_id))
+    original_courts: dict[str, int] = {}
+    originals = sorted({f[0] for f in found})
+    for offset in range(0, len(originals), 5000):
+        original_courts.update(
+            EnforcementCase.objects.filter(number__in=originals[offset : offset + 5000]).values_list(
+                "number", "court_id"
+            )
+        )
+    corrections: dict[str, tuple[dt.date, str]] = {}
+    for original, on, by, court_id in found:  # the earliest correction by a court above wins
+        if original in original_courts and supervises(court_id, original_courts[original]):
+            corrections.setdefault(original, (on, by))
     changed = 0
     current = dict(
         EnforcementCase.objects.filter(corrected_on__isnull=False).values_list("number", "corrected_by")

@@ -262,8 +262,13 @@ class CaseExtension(models.Model):
     """An approved extension of the enforcement time limit (from the case file's 延长天数 and
     延长批准日期, or an events file's 延长执行期限 node)."""
 
+    class Unit(models.TextChoices):
+        DAYS = "days", "日"
+        MONTHS = "months", "个月"
+
     case = models.ForeignKey(EnforcementCase, on_delete=models.CASCADE, related_name="extensions")
-    days = models.PositiveIntegerField("延长天数")
+    length = models.PositiveIntegerField("延长")
+    unit = models.CharField("单位", max_length=8, choices=Unit.choices, default=Unit.DAYS)
     approved_on = models.DateField("批准日期", null=True, blank=True)
     note = models.CharField("说明", max_length=300, blank=True)
 
@@ -273,7 +278,7 @@ class CaseExtension(models.Model):
         verbose_name_plural = "延长执行期限"
 
     def __str__(self) -> str:
-        return f"延长 {self.days} 日"
+        return f"延长 {self.length}{self.get_unit_display()}"
 
 
 class CasePetition(models.Model):
@@ -382,8 +387,12 @@ class ScanCandidate(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["case", "rule", "due_date"], name="cases_candidate_identity")
         ]
-        # the scan page: a court's candidates by rule and state, most overdue first
-        indexes = [models.Index(fields=["court", "rule", "state", "due_date"], name="cases_candidate_page")]
+        indexes = [
+            # the scan page: a court's candidates by rule and state, most overdue first
+            models.Index(fields=["court", "rule", "state", "due_date"], name="cases_candidate_page"),
+            # run_scans: a rule's candidates that are not yet resolved
+            models.Index(fields=["rule", "state"], name="cases_candidate_rule_state"),
+        ]
         verbose_name = "扫描线索"
         verbose_name_plural = "扫描线索"
 

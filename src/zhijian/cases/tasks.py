@@ -7,11 +7,11 @@ from django.tasks import task
 
 
 @task()
-def recompute_open_case_dues(reason: str = "") -> int:
-    """Recompute the due-date columns of every open case (after the legal clock changed)."""
-    from .recompute import recompute_open_cases
+def recompute_case_dues(reason: str = "") -> int:
+    """Recompute the due-date columns of every case (after the legal clock changed)."""
+    from .recompute import recompute_all_cases
 
-    return recompute_open_cases()
+    return recompute_all_cases(reason=reason)
 
 
 @task()

@@ -690,7 +690,8 @@ def save_holiday_year(
             for e in entries
         )
         moved = recompute_deadlines(open_deadlines(lock=True))
-        announce("calendar")
+        if court is None:  # a court's local holidays do not enter the cases' columns
+            announce("calendar")
         record(
             "legaltime.calendar.save",
             actor=actor,
