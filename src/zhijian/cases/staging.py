@@ -47,6 +47,9 @@ STAGE_CASES = "zj_import_case"
 STAGE_PARTIES = "zj_import_party"
 STAGE_HANDLERS = "zj_import_handler"
 PERSON_NOTE = "导入案件时自动建立"
+# SQLite page caches during an import (KiB): the case table's indexes, the staged rows
+SQLITE_CACHE_KIB = 256 * 1024
+SQLITE_TEMP_CACHE_KIB = 64 * 1024
 
 # staged case columns, in the order CaseEncoder writes them; a type from the case field of the
 # same name unless given (PostgreSQL, SQLite)
@@ -282,6 +285,7 @@ class Staging:
         self.parties = self.q(CaseParty._meta.db_table)
         self.persons = self.q(Person._meta.db_table)
         self.resolved: dict[tuple[int, str], tuple[int, bool]] = {}
+        self._cache_size: int | None = None  # SQLite: the page cache size to put back
 
     # -- setup --
 
@@ -295,6 +299,14 @@ class Staging:
 
     def create(self) -> None:
         self.drop()
+        if not self.pg:
+            # SQLite's page cache (2 MB by default) is far smaller than the indexes a large
+            # merge walks: every lookup would read its pages again from the WAL file
+            with connection.cursor() as cursor:
+                cursor.execute("PRAGMA main.cache_size")
+                self._cache_size = cursor.fetchone()[0]
+                cursor.execute(f"PRAGMA main.cache_size = {-SQLITE_CACHE_KIB}")
+                cursor.execute(f"PRAGMA temp.cache_size = {-SQLITE_TEMP_CACHE_KIB}")
         columns = ", ".join(f"{c} {self._type(c, t)}" for c, t in CASE_COLUMNS)
         if not self.pg:
             columns = columns.replace("line integer", "line integer PRIMARY KEY", 1)
@@ -322,6 +334,9 @@ class Staging:
         with connection.cursor() as cursor:
             for table in (STAGE_CASES, STAGE_PARTIES, STAGE_HANDLERS):
                 cursor.execute(f"DROP TABLE IF EXISTS {table}")
+            if not self.pg and self._cache_size is not None:
+                cursor.execute(f"PRAGMA main.cache_size = {int(self._cache_size)}")
+                self._cache_size = None
 
     # -- loading --
 
@@ -442,10 +457,13 @@ class Staging:
             f"(c.handler_id IS NOT NULL AND EXISTS (SELECT 1 FROM {self.persons} p "
             "WHERE p.id = c.handler_id AND p.court_id = s.court_id AND p.name = s.handler))"
         )
+        # SQLite: CROSS JOIN keeps the staged rows as the outer loop (its planner, without
+        # statistics, would rather walk the import's cases by last_import and scan the stage)
+        join = "JOIN" if self.pg else "CROSS JOIN"
         with connection.cursor() as cursor, self._index_lookups(cursor):
             cursor.execute(
                 f"SELECT COUNT(*), COALESCE(SUM(CASE WHEN {older} THEN 1 ELSE 0 END), 0) "
-                f"FROM {s} s JOIN {self.cases} c ON c.number = s.number"
+                f"FROM {s} s {join} {self.cases} c ON c.number = s.number"
             )
             matched, newer_stored = cursor.fetchone()
             skipped_older = 0 if force else int(newer_stored)
@@ -478,7 +496,7 @@ class Staging:
                 if updated:
                     cursor.execute(
                         f"DELETE FROM {self.parties} WHERE case_id IN (SELECT c.id FROM {s} s "
-                        f"JOIN {self.cases} c ON c.number = s.number WHERE c.last_import_id = %s)",
+                        f"{join} {self.cases} c ON c.number = s.number WHERE c.last_import_id = %s)",
                         [import_id],
                     )
 
@@ -512,7 +530,7 @@ class Staging:
                     f"INSERT INTO {self.parties} ({', '.join([*map(q, columns), *extra_columns])}) "
                     f"SELECT c.id, p.role, p.name, p.position, p.id_number, p.phone"
                     f"{''.join(', %s' for _ in extra_columns)} FROM {STAGE_PARTIES} p "
-                    f"JOIN {self.cases} c ON c.number = p.number WHERE c.last_import_id = %s ORDER BY c.id, p.n",
+                    f"{join} {self.cases} c ON c.number = p.number WHERE c.last_import_id = %s ORDER BY c.id, p.n",
                     [*extra_params, import_id],
                 )
         return {
