@@ -188,31 +188,42 @@ class PgEncoder(CaseEncoder):
     def case(
         self, line: int, number: str, court_id: int, row: CaseRow, handler: str, as_of: Any, dues: Any
     ) -> str:
-        text, date, n = self.text, self.date, "\\N"
+        method, original = row.conclusion_method[: self.method_max], row.original_number[: self.original_max]
+        if _COPY_SPECIAL.search(f"{handler}{method}{original}"):  # the free text, escaped if need be
+            handler, method, original = self.text(handler), self.text(method), self.text(original)
+        date, n = self.date, "\\N"
         cn = row.number
         applied, recovered = row.amount_applied, row.amount_recovered
         return (
             f"{line}\t{number}\t{court_id}\t{cn.year}\t{cn.type_code}\t{cn.seq}\t{row.filed_on.isoformat()}\t"
-            f"{text(handler)}\t{row.status}\t{date(row.concluded_on)}\t{text(row.conclusion_method[: self.method_max])}\t"
+            f"{handler}\t{row.status}\t{date(row.concluded_on)}\t{method}\t"
             f"{n if applied is None else str(applied)}\t{n if recovered is None else str(recovered)}\t"
-            f"{'t' if row.non_litigation else 'f'}\t{text(row.original_number[: self.original_max])}\t"
+            f"{'t' if row.non_litigation else 'f'}\t{original}\t"
             f"{row.extension_days}\t{date(row.extension_approved_on)}\t{as_of}\t"
-            f"{text(self.anomalies(row.anomalies)) if row.anomalies else '[]'}\t{dues}\n"
+            f"{self.text(self.anomalies(row.anomalies)) if row.anomalies else '[]'}\t{dues}\n"
         )
 
     def parties(self, out: list[Any], n: int, number: str, row: CaseRow) -> int:
-        text = self.text
         for role, attr in PARTY_ROLES:
             names: list[str] = getattr(row, attr)
             ids: list[str] = getattr(row, f"{role}_ids")
             phones: list[str] = getattr(row, f"{role}_phones")
             for i, name in enumerate(names):
                 n += 1
-                id_number = text(ids[i][: self.id_max]) if i < len(ids) else ""
-                phone = text(phones[i][: self.phone_max]) if i < len(phones) else ""
-                out.append(
-                    f"{n}\t{number}\t{role}\t{text(name[: self.name_max])}\t{i}\t{id_number}\t{phone}\n"
+                free = (
+                    f"{name[: self.name_max]}\t{i}\t{ids[i][: self.id_max] if i < len(ids) else ''}\t"
+                    f"{phones[i][: self.phone_max] if i < len(phones) else ''}"
                 )
+                if _COPY_SPECIAL.search(free):  # a tab, line break or backslash in the free text
+                    free = "\t".join(
+                        (
+                            self.text(name[: self.name_max]),
+                            str(i),
+                            self.text(ids[i][: self.id_max]) if i < len(ids) else "",
+                            self.text(phones[i][: self.phone_max]) if i < len(phones) else "",
+                        )
+                    )
+                out.append(f"{n}\t{number}\t{role}\t{free}\n")
         return n
 
     def pack(self, rows: list[Any]) -> str:
