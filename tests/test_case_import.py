@@ -169,3 +169,19 @@ def test_cli_import_json_and_exit_codes(world: Any, tmp_path: Path, capsys: Any)
         )
     out = json.loads(capsys.readouterr().out)
     assert exc.value.code == 1 and out["rejected"] == 1 and out["errors"][0]["line"] == 2
+
+
+def test_an_extension_in_the_case_file_counts_only_when_approved_before_expiry(
+    world: Any, rules: None, tmp_path: Path
+) -> None:
+    header = "案号,立案日期,承办人,案件状态,结案日期,结案方式,申请执行标的,执行到位金额,申请执行人,被执行人,延长天数,延长批准日期"
+    lines = [
+        "（2026）测0101执1号,2026-03-02,张三,在办,,,1,0,甲,乙,30,2026-08-20",  # before 9/2: counted
+        "（2026）测0101执2号,2026-03-02,张三,在办,,,1,0,甲,乙,30,2026-09-10",  # after expiry: not
+    ]
+    path = tmp_path / "ext.csv"
+    path.write_bytes(("\n".join([header, *lines]) + "\n").encode("gb18030"))
+    import_cases(path, actor=None)
+    dues = dict(EnforcementCase.objects.values_list("seq", "limit_due"))
+    # 9/2 + 30 days = 10/2, inside the National Day holiday → 10/8
+    assert dues == {1: dt.date(2026, 10, 8), 2: dt.date(2026, 9, 2)}

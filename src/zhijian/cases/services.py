@@ -286,16 +286,22 @@ class _Reader:
             self._put(exc)
 
     def _dues(
-        self, filed_on: dt.date, type_code: str, non_litigation: bool, extension_days: int, has_handler: bool
+        self,
+        filed_on: dt.date,
+        type_code: str,
+        non_litigation: bool,
+        extension_days: int,
+        has_handler: bool,
+        approved_on: dt.date | None,
     ) -> Any:
         """The due-date columns as the merge used to set them case by case: the time limit and
         the handler check from the case file alone (cases with events are recomputed after the
-        merge). They depend on these five values only, so the reader memoises them."""
+        merge). They depend on these six values only, so the reader memoises them."""
         rule, due, provisional = self.book.limit_fast(
-            self.calendar, filed_on, type_code, non_litigation, extension_days
+            self.calendar, filed_on, type_code, non_litigation, extension_days, approved_on
         )
         handler_due, handler_done, p2 = self.book.handler_fast(
-            self.calendar, filed_on, type_code, has_handler
+            self.calendar, filed_on, type_code, has_handler, non_litigation
         )
         return self.encoder.dues(rule, due, provisional or p2, handler_due, handler_done)
 
@@ -344,6 +350,7 @@ class _Reader:
                         row.non_litigation,
                         row.extension_days,
                         bool(handler),
+                        row.extension_approved_on if row.extension_days else None,
                     )
                     due = dues.get(key)
                     if due is None:
