@@ -145,7 +145,7 @@ def test_basic_courts_see_their_candidates_read_only(world: Any) -> None:
         ).status_code
         == 403
     )
-    assert "本院有 1 件案件被检测为超期或久拖" in client.get("/").content.decode()
+    assert "本院有 1 件案件被检测为超期未执结、应作未作或久拖不结" in client.get("/").content.decode()
     city = Client()
     city.force_login(world.user("city.director"))
     home = city.get("/").content.decode()

@@ -61,7 +61,11 @@ def target_choices(kind: str) -> list[tuple[str, str]]:
     if kind == ImportAlias.Kind.STATUS:
         return [(value, str(label)) for value, label in CaseStatus.choices]
     if kind == ImportAlias.Kind.NODE:
-        return list(EVENTS.items())
+        # the case process only: the supervision workflow's events never come from a node
+        from .events_import import DEFAULT_NODE_ALIASES
+
+        codes = set(DEFAULT_NODE_ALIASES.values())
+        return [(code, label) for code, label in EVENTS.items() if code in codes]
     return []
 
 

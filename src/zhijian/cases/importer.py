@@ -22,7 +22,16 @@ def detect_kind(path: Path, *, sheet: str | None = None) -> str:
 
 
 def import_file(path: Path, **options: Any) -> CaseImport:
-    """Import a case file or an events file; raises ``services.ImportRefused`` when refused."""
+    """Import a case file or an events file; raises ``services.ImportRefused`` when refused.
+    After a written import the detection scans run again (a background job)."""
+    from django.db import transaction
+
+    from .tasks import scan_after_import
+
     if detect_kind(path, sheet=options.get("sheet")) == CaseImport.Kind.EVENTS:
-        return import_events(path, **options)
-    return import_cases(path, **options)
+        result = import_events(path, **options)
+    else:
+        result = import_cases(path, **options)
+    if result.state == CaseImport.State.DONE:
+        transaction.on_commit(lambda: scan_after_import.enqueue(result.pk))
+    return result

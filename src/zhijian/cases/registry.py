@@ -60,28 +60,41 @@ def candidate_counts(user: Any) -> Iterator[HomeItem]:
                 "todo", f"{row['court__short_name']}：{row['n']} 条检测线索待确认", url=f"{url}?court={row['court_id']}",
                 level="warning", count=row["n"],
             )  # fmt: skip
-    elif user.has_role(Role.BASIC_DIRECTOR, Role.CONTACT):
-        mine = (
+    else:
+        open_ones = (
             ScanCandidate.objects.visible_to(user)
             .filter(state__in=[CandidateState.NEW, CandidateState.CONFIRMED])
-            .count()
+            .exclude(rule__startswith="art13")
         )
-        if mine:
-            yield HomeItem(
-                "alert",
-                f"本院有 {mine} 件案件被检测为超期或久拖（预警）",
-                url=url,
-                level="warning",
-                count=mine,
-            )
+        if user.has_role(Role.BASIC_DIRECTOR, Role.CONTACT):
+            cases = open_ones.values("case_id").distinct().count()
+            if cases:
+                yield HomeItem(
+                    "alert",
+                    f"本院有 {cases} 件案件被检测为超期未执结、应作未作或久拖不结（预警）",
+                    url=url,
+                    level="warning",
+                    count=cases,
+                )
+        person = getattr(user, "person", None) if user.has_role(Role.HANDLER) else None
+        if person is not None:
+            cases = open_ones.filter(case__handler=person).values("case_id").distinct().count()
+            if cases:
+                yield HomeItem(
+                    "alert",
+                    f"您承办的 {cases} 件案件被检测为超期或应作未作（预警）",
+                    url=f"{reverse('cases:case_list')}?handler={person.name}",
+                    level="warning",
+                    count=cases,
+                )
 
 
 @register_search_provider
 def search_cases(user: Any, query: str) -> Iterator[SearchHit]:
     from .models import EnforcementCase
-    from .numbers import clean_text
+    from .views import number_fragment
 
-    number = clean_text(query).replace("(", "（").replace(")", "）")
+    number = number_fragment(query)
     cases = (
         EnforcementCase.objects.visible_to(user)
         .filter(Q(number__contains=number) | Q(parties__name__contains=query.strip()))

@@ -7,6 +7,14 @@ from django.tasks import task
 
 
 @task()
+def scan_after_import(import_id: int) -> dict[str, dict[str, int]]:
+    """Run the detection scans after an import, so that the 检测线索 page reflects it at once."""
+    from .scans import run_scans
+
+    return run_scans()
+
+
+@task()
 def recompute_case_dues(reason: str = "") -> int:
     """Recompute the due-date columns of every case (after the legal clock changed)."""
     from .recompute import recompute_all_cases

@@ -4,7 +4,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import Q, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -22,6 +22,19 @@ from .numbers import ENFORCEMENT_TYPES, clean_text
 from .party_views import MASKED_EXPORT_HEADERS, export_party_cells, party_rows
 
 PAGE = 50
+ART13 = "art13"
+
+
+def number_fragment(text: str) -> str:
+    """A 案号 fragment as stored: full-width brackets, and “2026吉0602执12” read as
+    “（2026）吉0602执12” (people type numbers without brackets)."""
+    import re
+
+    q = clean_text(text).replace("(", "（").replace(")", "）")
+    match = re.match(r"^(\d{4})([^\d（）].*)$", q)
+    return f"（{match.group(1)}）{match.group(2)}" if match else q
+
+
 EXPORT_LIMIT = 100_000
 
 
@@ -40,14 +53,18 @@ def filtered_cases(request: HttpRequest) -> tuple[QuerySet[EnforcementCase], dic
         qs = qs.filter(status=params["status"])
     if params["handler"]:
         qs = qs.filter(handler__name=params["handler"])
-    if params["year"].isdigit():
-        qs = qs.filter(year=int(params["year"]))
+    if params["year"]:
+        year = clean_text(params["year"]).rstrip("年")
+        if year.isdigit():
+            qs = qs.filter(year=int(year))
+        else:
+            params["year_error"] = "收案年度应为四位数字，如 2026；已忽略此条件。"
     if params["overdue"] == "1":
         qs = qs.filter(status=CaseStatus.OPEN, limit_due__lt=timezone.localdate())
     if params["suspended"] == "1":
         qs = qs.filter(status=CaseStatus.OPEN, suspended_since__isnull=False)
     if params["q"]:
-        q = clean_text(params["q"]).replace("(", "（").replace(")", "）")
+        q = number_fragment(params["q"])
         qs = qs.filter(Q(number__contains=q) | Q(parties__name__contains=params["q"])).distinct()
     return qs.order_by("-filed_on", "number"), params
 
@@ -130,6 +147,9 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "suspensions": case.suspensions.all(),
             "extensions": case.extensions.all(),
             "petitions": case.petitions.all(),
+            "candidates": case.candidates.visible_to(acting_user(request))
+            .select_related("decided_by")
+            .order_by("-last_seen", "rule"),
             "overdue_days": (today - case.limit_due).days if overdue and case.limit_due else 0,
         },
     )
@@ -148,6 +168,8 @@ EXPORT_HEADERS = [
     "执行到位金额（元）",
     "执行期限届满日",
     "暂定",
+    "超期天数",
+    "中止中（自）",
     "数据截至日期",
     *MASKED_EXPORT_HEADERS,
 ]
@@ -155,11 +177,16 @@ EXPORT_HEADERS = [
 
 def _export_rows(qs: QuerySet[EnforcementCase]) -> Any:
     # parties with their 证件号码/联系电话 masked (party_views): an export never holds a full number
+    today = timezone.localdate()
     for c in qs.prefetch_related("parties")[:EXPORT_LIMIT].iterator(chunk_size=2000):
+        over = (
+            (today - c.limit_due).days if c.status == "open" and c.limit_due and c.limit_due < today else None
+        )
         yield safe_row([
             c.number, c.court.short_name, ENFORCEMENT_TYPES.get(c.type_code, c.type_code), c.filed_on,
             c.handler.name if c.handler else "", c.get_status_display(), c.concluded_on, c.conclusion_method,
-            c.amount_applied, c.amount_recovered, c.limit_due, "是" if c.limit_provisional else "", c.data_as_of,
+            c.amount_applied, c.amount_recovered, c.limit_due, "是" if c.limit_provisional else "", over,
+            c.suspended_since, c.data_as_of,
             *export_party_cells(c),
         ])  # fmt: skip
 
@@ -182,14 +209,25 @@ def filtered_candidates(request: HttpRequest) -> tuple[Any, dict[str, str]]:
     from .models import CandidateState, ScanCandidate, ScanRule
 
     user = acting_user(request)
+    from .scans import ART13_RULES, can_decide
+
     source = request.POST if request.method == "POST" else request.GET
     params = {k: source.get(k, "").strip() for k in ("court", "rule", "state")}
     params["state"] = params["state"] or CandidateState.NEW
+    if (
+        not params["rule"]
+        and "rule" not in source
+        and not can_decide(user)
+        and can_decide(user, min(ART13_RULES))
+    ):
+        params["rule"] = ART13  # an evaluator decides the Art. 13 lists: start there
     qs = ScanCandidate.objects.visible_to(user).select_related("case", "court", "case__handler", "decided_by")
     if params["court"].isdigit():
         qs = qs.filter(court_id=int(params["court"]))
     if params["rule"] in ScanRule.values:
         qs = qs.filter(rule=params["rule"])
+    elif params["rule"] == ART13:
+        qs = qs.filter(rule__startswith=ART13)
     if params["state"] in CandidateState.values:
         qs = qs.filter(state=params["state"])
     return qs.order_by("due_date", "case__number"), params
@@ -239,6 +277,8 @@ def scan_page(request: HttpRequest) -> HttpResponse:
         rows += facts
     for c in rows:
         c.decidable = may_decide or can_decide(user, c.rule)
+    from zhijian.audit.models import AuditEvent
+
     counts = (
         ScanCandidate.objects.visible_to(user)
         .filter(state=params["state"])
@@ -270,6 +310,14 @@ def scan_page(request: HttpRequest) -> HttpResponse:
             "states": CandidateState.choices,
             "can_decide": may_decide or any(c.decidable for c in rows),
             "threshold": long_delay_threshold(today),
+            "last_scan": AuditEvent.objects.filter(action="cases.scan").order_by("-seq").first(),
+            "art13_group": ART13,
+            "kept": {
+                "decision": request.GET.get("d", ""),
+                "scope": request.GET.get("scope", ""),
+                "ids": {int(i) for i in request.GET.getlist("sel") if i.isdigit()},
+                "reason": "",
+            },
             "total": qs.count(),
         },
     )
@@ -330,7 +378,17 @@ def scan_decide(request: HttpRequest) -> HttpResponse:
         )
     except ServiceError as exc:
         messages.error(request, exc.message)
+        # keep what the user chose: the decision, the ticks and the scope
+        kept = QueryDict(mutable=True)
+        kept.update(QueryDict(request.POST.get("back", "")))
+        kept["d"] = request.POST.get("decision", "")
+        kept["scope"] = request.POST.get("scope", "")
+        kept.setlist("sel", [str(i) for i in ids[:500]] if request.POST.get("scope") != "filter" else [])
+        return redirect(f"{reverse('cases:scan')}?{kept.urlencode()}")
     else:
-        messages.success(request, f"已处理 {changed} 条线索。")
+        verb = "确认" if request.POST.get("decision") == "confirmed" else "排除"
+        skipped = len(ids) - changed
+        note = f"（另有 {skipped} 条已是该状态或无权处理，未变）" if skipped > 0 else ""
+        messages.success(request, f"已{verb} {changed} 条线索{note}。")
     back = request.POST.get("back", "")
     return redirect(f"{reverse('cases:scan')}?{back}" if back else reverse("cases:scan"))

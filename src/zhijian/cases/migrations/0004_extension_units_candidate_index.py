@@ -15,7 +15,10 @@ class Migration(migrations.Migration):
             model_name="caseextension",
             name="unit",
             field=models.CharField(
-                choices=[("days", "日"), ("months", "个月")], default="days", max_length=8, verbose_name="单位"
+                choices=[("days", "日"), ("months", "个月")],
+                default="days",
+                max_length=8,
+                verbose_name="单位",
             ),
         ),
         migrations.AddIndex(
