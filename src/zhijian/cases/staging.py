@@ -511,12 +511,26 @@ class Staging:
                         [import_id],
                     )
 
+            columns = ["case_id", "role", "name", "position", "id_number", "phone"]
+            extra_columns, extra_params = self._defaults(CaseParty, columns)
+            insert_parties = (
+                f"INSERT INTO {self.parties} ({', '.join([*map(q, columns), *extra_columns])}) "
+                f"SELECT c.id, p.role, p.name, p.position, p.id_number, p.phone"
+                f"{''.join(', %s' for _ in extra_columns)} FROM {STAGE_PARTIES} p {join} "
+            )
+            written_parties = (
+                f"{insert_parties}{self.cases} c ON c.number = p.number WHERE c.last_import_id = %s "
+            )
+            # PostgreSQL, when every staged row is new (a first import): the new cases and their
+            # parties in one statement, the parties joined to the ids the insert returns by a hash
+            # join instead of looking each case up again
+            together = self.pg and not matched
             if matched < staged:
                 given = ["number", "year", "court_id", "type_code", "seq", *COPIED]
                 values = [f"s.{c}" for c in given]
                 given += ["handler_id", "handler_ambiguous", "last_import_id", "updated_at"]
                 values += ["h.person_id", "COALESCE(h.ambiguous, FALSE)", "%s", "%s"]
-                extra_columns, extra_params = self._defaults(EnforcementCase, given)
+                case_extra, case_params = self._defaults(EnforcementCase, given)
                 # with no staged number in the cases (a first import) there is nothing to skip;
                 # imports merge one at a time, so nothing can have appeared since the count.
                 # In case-number order: the two indexes on the number fill in order.
@@ -525,25 +539,28 @@ class Staging:
                     if matched
                     else ""
                 )
-                cursor.execute(
-                    f"INSERT INTO {self.cases} ({', '.join([*map(q, given), *extra_columns])}) "
-                    f"SELECT {', '.join([*values, *(['%s'] * len(extra_columns))])} FROM {s} s {handler_join} "
-                    f"{only_new}ORDER BY s.number",
-                    [import_id, when, *extra_params],
+                insert_cases = (
+                    f"INSERT INTO {self.cases} ({', '.join([*map(q, given), *case_extra])}) "
+                    f"SELECT {', '.join([*values, *(['%s'] * len(case_extra))])} FROM {s} s {handler_join} "
+                    f"{only_new}ORDER BY s.number"
                 )
-                created = cursor.rowcount
+                if together:
+                    cursor.execute("SET LOCAL enable_hashjoin = on")
+                    cursor.execute(
+                        f"WITH c AS ({insert_cases} RETURNING id, number), "
+                        f"p AS ({insert_parties}c ON c.number = p.number ORDER BY c.id, p.n RETURNING 1) "
+                        "SELECT (SELECT COUNT(*) FROM c), (SELECT COUNT(*) FROM p)",
+                        [import_id, when, *case_params, *extra_params],
+                    )
+                    created = int(cursor.fetchone()[0])
+                    cursor.execute("SET LOCAL enable_hashjoin = off")
+                else:
+                    cursor.execute(insert_cases, [import_id, when, *case_params])
+                    created = cursor.rowcount
 
-            if updated or created:
-                # the parties of every case this merge wrote (created or updated)
-                columns = ["case_id", "role", "name", "position", "id_number", "phone"]
-                extra_columns, extra_params = self._defaults(CaseParty, columns)
-                cursor.execute(
-                    f"INSERT INTO {self.parties} ({', '.join([*map(q, columns), *extra_columns])}) "
-                    f"SELECT c.id, p.role, p.name, p.position, p.id_number, p.phone"
-                    f"{''.join(', %s' for _ in extra_columns)} FROM {STAGE_PARTIES} p "
-                    f"{join} {self.cases} c ON c.number = p.number WHERE c.last_import_id = %s ORDER BY c.id, p.n",
-                    [*extra_params, import_id],
-                )
+            if (updated or created) and not together:
+                # the parties of every case this merge wrote, created or updated
+                cursor.execute(f"{written_parties}ORDER BY c.id, p.n", [*extra_params, import_id])
         return {
             "created": created,
             "updated": updated,
