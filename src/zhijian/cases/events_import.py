@@ -478,11 +478,16 @@ def _replace(
         CaseSuspension.objects.bulk_create(suspensions, batch_size=1000)
         CasePetition.objects.bulk_create(petitions, batch_size=1000)
         CaseExtension.objects.bulk_create(extensions, batch_size=1000)
-        EnforcementCase.objects.bulk_update(
-            updates,
-            ["events_as_of", "petition_count", "last_petition_on", "group_petition", "obstacle_since"],
-            batch_size=1000,
+        # one UPDATE statement executed for many rows (Django's bulk_update builds a CASE per row)
+        fields = ("events_as_of", "petition_count", "last_petition_on", "group_petition", "obstacle_since")
+        q = connection.ops.quote_name
+        sql = (
+            f"UPDATE {q(EnforcementCase._meta.db_table)} SET "
+            + ", ".join(f"{q(name)} = %s" for name in fields)
+            + " WHERE id = %s"
         )
+        with connection.cursor() as cursor:
+            cursor.executemany(sql, [(*(getattr(u, name) for name in fields), u.pk) for u in updates])
 
 
 def _obstacle_since(events: list[Event]) -> dt.date | None:
