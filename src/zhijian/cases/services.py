@@ -54,6 +54,7 @@ from .rows import HeaderMap, RowError, rows_of, validate_case_row
 from .staging import CaseEncoder, Staging, max_length
 
 CHUNK = 25_000  # staged rows per chunk (PostgreSQL merges chunk by chunk)
+SQLITE_CHUNK = 10_000  # SQLite only stages them (smaller: less Python memory in flight)
 SWITCH_INTERVAL = 0.0005  # seconds (sys.setswitchinterval) while the reading thread runs
 MAX_STORED_ERRORS = 5000
 # PostgreSQL: one import merges at a time (the counts are taken before the writes)
@@ -310,6 +311,7 @@ class _Reader:
         encode_case, encode_parties, validate = enc.case, enc.parties, validate_case_row
         known, current_year, statuses = self.known, self.current_year, self.statuses
         number_column = headers.columns["number"]
+        chunk_size = CHUNK if enc.pg else min(CHUNK, SQLITE_CHUNK)
         handler_max = max_length(Person, "name")
         seen: dict[str, int] = {}
         dues: dict[tuple[Any, ...], Any] = {}
@@ -363,7 +365,7 @@ class _Reader:
                 self.rejected += 1
                 if len(self.errors) < MAX_STORED_ERRORS:
                     self.errors.extend(row_errors)
-            if len(cases) >= CHUNK or since >= CHUNK:
+            if len(cases) >= chunk_size or since >= chunk_size:
                 yield _Chunk(
                     self.rows, len(cases), enc.pack(cases), enc.pack(parties), handlers, bool(self.rejected)
                 )

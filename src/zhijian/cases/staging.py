@@ -471,6 +471,10 @@ class Staging:
         # SQLite: CROSS JOIN keeps the staged rows as the outer loop (its planner, without
         # statistics, would rather walk the import's cases by last_import and scan the stage)
         join = "JOIN" if self.pg else "CROSS JOIN"
+        # PostgreSQL inserts a chunk's cases in number order and their parties in case order, so
+        # that the indexes on the number and on the parties' case fill in order; SQLite, merging
+        # the whole file at once, keeps file order (its rowid order: no sort of a million rows)
+        case_order, party_order = ("s.number", "c.id, p.n") if self.pg else ("s.line", "p.n")
         with connection.cursor() as cursor, self._index_lookups(cursor):
             cursor.execute(
                 f"SELECT COUNT(*), COALESCE(SUM(CASE WHEN {older} THEN 1 ELSE 0 END), 0) "
@@ -532,8 +536,7 @@ class Staging:
                 values += ["h.person_id", "COALESCE(h.ambiguous, FALSE)", "%s", "%s"]
                 case_extra, case_params = self._defaults(EnforcementCase, given)
                 # with no staged number in the cases (a first import) there is nothing to skip;
-                # imports merge one at a time, so nothing can have appeared since the count.
-                # In case-number order: the two indexes on the number fill in order.
+                # imports merge one at a time, so nothing can have appeared since the count
                 only_new = (
                     f"WHERE NOT EXISTS (SELECT 1 FROM {self.cases} c WHERE c.number = s.number) "
                     if matched
@@ -542,7 +545,7 @@ class Staging:
                 insert_cases = (
                     f"INSERT INTO {self.cases} ({', '.join([*map(q, given), *case_extra])}) "
                     f"SELECT {', '.join([*values, *(['%s'] * len(case_extra))])} FROM {s} s {handler_join} "
-                    f"{only_new}ORDER BY s.number"
+                    f"{only_new}ORDER BY {case_order}"
                 )
                 if together:
                     cursor.execute("SET LOCAL enable_hashjoin = on")
@@ -560,7 +563,7 @@ class Staging:
 
             if (updated or created) and not together:
                 # the parties of every case this merge wrote, created or updated
-                cursor.execute(f"{written_parties}ORDER BY c.id, p.n", [*extra_params, import_id])
+                cursor.execute(f"{written_parties}ORDER BY {party_order}", [*extra_params, import_id])
         return {
             "created": created,
             "updated": updated,
