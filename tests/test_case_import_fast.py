@@ -217,11 +217,12 @@ def test_due_dates_are_the_legal_clocks_fast_path_for_each_row(
     import_cases(write(tmp_path, lines), actor=None)
     book, calendar = RuleBook(), get_calendar()
     for case in EnforcementCase.objects.all():
+        approved_on = case.extension_approved_on if case.extension_days else None
         rule, due, provisional = book.limit_fast(
-            calendar, case.filed_on, case.type_code, case.non_litigation, case.extension_days
+            calendar, case.filed_on, case.type_code, case.non_litigation, case.extension_days, approved_on
         )
         handler_due, handler_done, p2 = book.handler_fast(
-            calendar, case.filed_on, case.type_code, case.handler_id is not None
+            calendar, case.filed_on, case.type_code, case.handler_id is not None, case.non_litigation
         )
         assert (case.limit_rule, case.limit_due, case.limit_provisional) == (rule, due, provisional or p2)
         assert (case.handler_due, case.handler_done) == (handler_due, handler_done)
