@@ -30,6 +30,7 @@ import contextlib
 import datetime as dt
 import json
 import re
+from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
@@ -111,7 +112,7 @@ _COPY_SPECIAL = re.compile(r"[\\\t\n\r]")
 PARTY_ROLES = (("applicant", "applicants"), ("respondent", "respondents"))
 
 
-class CaseEncoder:
+class CaseEncoder(ABC):
     """Turns a validated row into staged rows for one database. The reading thread does all
     the formatting; the connection's thread only ships the packed chunk. ``for_vendor`` picks
     the subclass: lines of COPY text (PostgreSQL) or tuples for ``executemany`` (SQLite)."""
@@ -129,9 +130,10 @@ class CaseEncoder:
     def for_vendor(vendor: str) -> CaseEncoder:
         return PgEncoder() if vendor == "postgresql" else SqliteEncoder()
 
-    def date(self, value: dt.date | None) -> Any:
-        raise NotImplementedError
+    @abstractmethod
+    def date(self, value: dt.date | None) -> Any: ...
 
+    @abstractmethod
     def dues(
         self,
         rule: str,
@@ -141,20 +143,21 @@ class CaseEncoder:
         handler_done: dt.date | None,
     ) -> Any:
         """The due-date columns (memoised by the reader: they repeat)."""
-        raise NotImplementedError
+        ...
 
+    @abstractmethod
     def case(
         self, line: int, number: str, court_id: int, row: CaseRow, handler: str, as_of: Any, dues: Any
-    ) -> Any:
-        raise NotImplementedError
+    ) -> Any: ...
 
+    @abstractmethod
     def parties(self, out: list[Any], n: int, number: str, row: CaseRow) -> int:
         """Append the row's parties (applicants, then respondents, with the ID and phone number
         at the same position) to ``out``; ``n`` numbers them in file order. Returns the last."""
-        raise NotImplementedError
+        ...
 
-    def pack(self, rows: list[Any]) -> Any:
-        raise NotImplementedError
+    @abstractmethod
+    def pack(self, rows: list[Any]) -> Any: ...
 
     @staticmethod
     def anomalies(values: list[str]) -> str:
