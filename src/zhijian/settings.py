@@ -92,6 +92,9 @@ INSTALLED_APPS = [
     "zhijian.org",
     "zhijian.legaltime",
     "zhijian.cases",
+    "zhijian.documents",
+    "zhijian.notifications",
+    "zhijian.supervision",
     "zhijian.accounts",
     "zhijian.api",
 ]

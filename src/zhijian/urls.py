@@ -9,6 +9,9 @@ urlpatterns = [
     path("audit/", include("zhijian.audit.urls")),
     path("deadlines/", include("zhijian.legaltime.urls")),
     path("cases/", include("zhijian.cases.urls")),
+    path("matters/", include("zhijian.supervision.urls")),
+    path("documents/", include("zhijian.documents.urls")),
+    path("notifications/", include("zhijian.notifications.urls")),
     path("api/", include("zhijian.api.urls")),
     path("admin/", admin_site.urls),
 ]
