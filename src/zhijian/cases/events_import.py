@@ -423,10 +423,14 @@ def _replace(
             "case_id", "code", "on", "end_on", "note"
         ):
             before[case_id].add((code, on, end_on, note))
-        for model in (CaseEvent, CaseSuspension, CasePetition, CaseExtension):
+        for model in (CaseEvent, CaseSuspension, CaseExtension):
             model.objects.filter(case_id__in=chunk).delete()
+        CasePetition.objects.filter(case_id__in=chunk, origin="").delete()
         events, suspensions, petitions, extensions = [], [], [], []
         petitions_on: dict[tuple[int, dt.date], CasePetition] = {}
+        # petitions a supervision matter added stay, and count with the imported ones
+        for kept in CasePetition.objects.filter(case_id__in=chunk).exclude(origin=""):
+            petitions_on.setdefault((kept.case_id, kept.received_on), kept)
         updates = []
         for pk in chunk:
             items = sorted(targets[pk], key=lambda item: (item[1].on, item[0]))

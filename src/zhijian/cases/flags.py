@@ -12,7 +12,7 @@ import datetime as dt
 
 from django.db import transaction
 
-from zhijian.audit.services import record
+from zhijian.audit.services import record, snapshot
 from zhijian.core.exceptions import ServiceError
 from zhijian.org.models import User
 
@@ -121,3 +121,39 @@ def clear_attention(case: EnforcementCase, *, kind: str, actor: User | None, sou
             reason=source,
         )
     setattr(case, field, None)
+
+
+def add_matter_petition(
+    case: EnforcementCase, *, on: dt.date, group: bool, origin: str, actor: User | None
+) -> bool:
+    """Count a petition about ``case`` from a supervision matter's petition source (Art. 3 items 2
+    and 6) — the Art. 13 repeated-petition scan reads ``petition_count``. One petition a day, as
+    in the import; an events import keeps these rows. Returns whether the count changed."""
+    from .models import CasePetition
+
+    with transaction.atomic():
+        locked = EnforcementCase.objects.select_for_update().get(pk=case.pk)
+        if CasePetition.objects.filter(case=locked, received_on=on).exists():
+            if group:
+                CasePetition.objects.filter(case=locked, received_on=on).update(group=True)
+                if not locked.group_petition:
+                    EnforcementCase.objects.filter(pk=locked.pk).update(group_petition=True)
+            return False
+        CasePetition.objects.create(case=locked, received_on=on, group=group, note=origin, origin=origin[:60])
+        before = snapshot(locked, ("petition_count", "last_petition_on"))
+        rows = CasePetition.objects.filter(case=locked)
+        locked.petition_count = rows.count()
+        locked.last_petition_on = max(rows.values_list("received_on", flat=True))
+        locked.group_petition = locked.group_petition or group
+        locked.save(update_fields=["petition_count", "last_petition_on", "group_petition"])
+        record(
+            "cases.petition.add",
+            actor=actor,
+            target=locked,
+            court=locked.court,
+            before=before,
+            after=snapshot(locked, ("petition_count", "last_petition_on")),
+            reason=origin,
+        )
+    case.petition_count = locked.petition_count
+    return True

@@ -286,6 +286,9 @@ class CasePetition(models.Model):
     received_on = models.DateField("信访日期")
     group = models.BooleanField("集体信访", default=False)
     note = models.CharField("说明", max_length=300, blank=True)
+    # blank: from an events import (rebuilt by each import); else the link that added it, e.g.
+    # 监督事项 2026督0001 — a supervision matter from a petition source (Art. 3 items 2 and 6)
+    origin = models.CharField("来源", max_length=60, blank=True)
 
     class Meta:
         ordering = ["case", "received_on"]

@@ -25,6 +25,9 @@ class DeadlineKind(models.TextChoices):
     EXPLANATION = "explanation", "情况说明"
     MATTER = "matter", "监督事项办结"
     SOURCE_REPLY = "source_reply", "向来源报告"
+    REVIEW = "review", "审查决定"
+    SIGN = "sign", "签收督办函"
+    REQUEST = "request", "答复通知"
 
 
 class DeadlineStatus(models.TextChoices):

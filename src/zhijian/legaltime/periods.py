@@ -292,3 +292,15 @@ def _compute(
             steps.append(f"{fmt(raw_end)}为工作日，不顺延。")
     steps.append(f"届满日：{fmt(due)}（当日24时届满）。")
     return DueResult(start, spec, due, raw_end, excluded_days=excluded, steps=steps, moved_over=moved)
+
+
+def window_start(day: dt.date, days: int) -> dt.date:
+    """The first day of a look-back window of ``days`` calendar days ending on ``day`` (e.g. the
+    duplicate check of a new supervision matter). Not a time limit: a plain calendar window."""
+    return dt.date.fromordinal(day.toordinal() - days)
+
+
+def days_between(start: dt.date, end: dt.date) -> int:
+    """Calendar days from ``start`` to ``end`` (0 for the same day, negative when earlier) — for a
+    deadline set to a fixed date (汇报通知's meeting day, a source's 'report by' date)."""
+    return end.toordinal() - start.toordinal()
