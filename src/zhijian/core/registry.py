@@ -65,6 +65,8 @@ class _Registry:
     home: list[Callable[[Any], Iterable[HomeItem]]] = field(default_factory=list)
     search: list[Callable[[Any, str], Iterable[SearchHit]]] = field(default_factory=list)
     board: list[Callable[[Any], Iterable[BoardCount]]] = field(default_factory=list)
+    # per-user navigation entries (e.g. a user's saved filters): (section, label, url, icon)
+    nav_extra: list[Callable[[Any], Iterable[tuple[str, str, str, str]]]] = field(default_factory=list)
 
 
 registry = _Registry()
@@ -73,6 +75,15 @@ registry = _Registry()
 def register_nav(item: NavItem) -> None:
     if all(existing.url_name != item.url_name for existing in registry.nav):
         registry.nav.append(item)
+
+
+def register_nav_provider(
+    fn: Callable[[Any], Iterable[tuple[str, str, str, str]]],
+) -> Callable[[Any], Iterable[tuple[str, str, str, str]]]:
+    """Per-user navigation entries, e.g. the saved filters of the matter list."""
+    if fn not in registry.nav_extra:
+        registry.nav_extra.append(fn)
+    return fn
 
 
 def register_home_provider(fn: Callable[[Any], Iterable[HomeItem]]) -> Callable[[Any], Iterable[HomeItem]]:
@@ -122,6 +133,11 @@ def nav_for(user: Any, current_url_name: str = "") -> list[dict[str, Any]]:
                 "active": item.url_name == current_url_name,
             }
         )
+    for provider in registry.nav_extra:
+        for section, label, url, icon in provider(user):
+            sections.setdefault(section, []).append(
+                {"label": label, "url": url, "icon": icon, "active": False}
+            )
     order = {name: i for i, name in enumerate(SECTION_ORDER)}
     return [
         {"name": name, "items": items}

@@ -198,6 +198,10 @@ def set_designated_contact(
         if granted:
             after["contact_role_granted_to"] = granted
         record("org.court.contact", actor=actor, target=court, before=before, after=after, reason=reason)
+        from .signals import contact_changed
+
+        # the supervision app moves open items to the new contact in this same transaction
+        contact_changed.send(sender=Court, court=court)
     return court
 
 

@@ -1,4 +1,18 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "supervision"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.matter_list, name="list"),
+    path("new/", views.matter_new, name="new"),
+    path("export/", views.ledger_export, name="export"),
+    path("filters/save/", views.filter_save, name="filter_save"),
+    path("filters/<int:pk>/delete/", views.filter_delete, name="filter_delete"),
+    path("workspace/", views.workspace_view, name="workspace"),
+    path("<int:pk>/", views.matter_detail, name="detail"),
+    path("<int:pk>/do/<str:action>/", views.matter_action, name="action"),
+    path("<int:pk>/court/<str:step>/", views.court_action, name="court_action"),
+    path("attachments/<int:pk>/", views.attachment_download, name="attachment"),
+    path("letters/<int:pk>/preview/", views.letter_preview, name="letter_preview"),
+]
