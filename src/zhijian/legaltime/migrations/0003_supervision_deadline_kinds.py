@@ -4,15 +4,30 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('legaltime', '0002_stamp_token_and_extension_caps'),
+        ("legaltime", "0002_stamp_token_and_extension_caps"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='deadline',
-            name='kind',
-            field=models.CharField(choices=[('manual', '自定期限'), ('letter', '督办函'), ('report', '报告反馈'), ('order', '督促执行令'), ('explanation', '情况说明'), ('matter', '监督事项办结'), ('source_reply', '向来源报告'), ('review', '审查决定'), ('sign', '签收督办函'), ('request', '答复通知')], default='manual', max_length=20, verbose_name='类别'),
+            model_name="deadline",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("manual", "自定期限"),
+                    ("letter", "督办函"),
+                    ("report", "报告反馈"),
+                    ("order", "督促执行令"),
+                    ("explanation", "情况说明"),
+                    ("matter", "监督事项办结"),
+                    ("source_reply", "向来源报告"),
+                    ("review", "审查决定"),
+                    ("sign", "签收督办函"),
+                    ("request", "答复通知"),
+                ],
+                default="manual",
+                max_length=20,
+                verbose_name="类别",
+            ),
         ),
     ]
