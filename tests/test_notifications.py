@@ -8,8 +8,10 @@ from unittest import mock
 
 import pytest
 from django.core import mail
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.test import Client
+from django.urls import reverse
 
 from zhijian.notifications import services
 from zhijian.notifications.backends import external_backends, mobile_number
@@ -173,3 +175,95 @@ def test_mobile_numbers() -> None:
     assert mobile_number("0086 138 1234 5678") == "13812345678"
     assert mobile_number("0439-3210000") == ""
     assert mobile_number("") == ""
+
+
+# --- pages -------------------------------------------------------------------------------------
+
+
+def test_the_list_shows_my_notifications_unread_first(world: Any) -> None:
+    send(world, "a.contact", key="k:old", title="较早的通知")
+    send(world, "a.contact", key="k:new", title="较新的通知", url="/deadlines/")
+    send(world, "a.director", key="k:other", title="别人的通知")
+    old = Notification.objects.get(key="k:old")
+    services.mark_read(Notification.objects.get(key="k:new"), user=world.user("a.contact"))
+    client = client_for(world, "a.contact")
+    page = client.get(reverse("notifications:list")).content.decode()
+    assert "别人的通知" not in page
+    assert page.index("较早的通知") < page.index("较新的通知")  # unread first
+    assert "1 条未读" in page
+    unread = client.get(reverse("notifications:list"), {"show": "unread"}).content.decode()
+    assert "较早的通知" in unread and "较新的通知" not in unread
+    assert old.read_at is None
+
+
+def test_mark_read_and_open(world: Any) -> None:
+    send(world, "a.contact", key="k:1", url="/deadlines/")
+    send(world, "a.contact", key="k:2")
+    client = client_for(world, "a.contact")
+    first, second = Notification.objects.order_by("key")
+    response = client.post(reverse("notifications:mark_read"), {"id": first.pk, "open": "1"})
+    assert response.status_code == 302 and response["Location"] == "/deadlines/"
+    first.refresh_from_db()
+    assert first.read_at is not None
+    response = client.post(reverse("notifications:mark_read"), {"id": second.pk, "show": "unread"})
+    assert response["Location"] == reverse("notifications:list") + "?show=unread"
+    assert not Notification.objects.filter(read_at__isnull=True).exists()
+    assert client.get(reverse("notifications:mark_read")).status_code == 405
+
+
+def test_an_external_link_is_not_followed(world: Any) -> None:
+    send(world, "a.contact", url="https://evil.example/")
+    client = client_for(world, "a.contact")
+    n = Notification.objects.get()
+    response = client.post(reverse("notifications:mark_read"), {"id": n.pk, "open": "1"})
+    assert response["Location"] == reverse("notifications:list")
+
+
+def test_another_users_notification_is_a_404(world: Any) -> None:
+    send(world, "a.director")
+    theirs = Notification.objects.get()
+    client = client_for(world, "a.contact")
+    assert client.post(reverse("notifications:mark_read"), {"id": theirs.pk}).status_code == 404
+    assert client.post(reverse("notifications:mark_read"), {"id": "x"}).status_code == 404
+    theirs.refresh_from_db()
+    assert theirs.read_at is None
+    # even a superuser reaches only their own
+    from zhijian.org.models import User
+
+    root = User.objects.create_superuser("root", password="x")
+    su = Client()
+    su.force_login(root)
+    assert su.post(reverse("notifications:mark_read"), {"id": theirs.pk}).status_code == 404
+    with pytest.raises(PermissionDenied):
+        services.mark_read(theirs, user=world.user("a.contact"))
+
+
+def test_mark_all_read_only_touches_mine(world: Any) -> None:
+    send(world, "a.contact", "a.director", key="k:1")
+    send(world, "a.contact", key="k:2")
+    client = client_for(world, "a.contact")
+    client.post(reverse("notifications:mark_all_read"))
+    assert Notification.objects.filter(read_at__isnull=True).get().recipient == world.user("a.director")
+
+
+def test_the_bell_counts_unread(world: Any, django_assert_max_num_queries: Any) -> None:
+    client = client_for(world, "a.contact")
+    page = client.get(reverse("core:home")).content.decode()
+    assert reverse("notifications:list") in page
+    assert 'id="notification-count"' not in page
+    send(world, "a.contact", key="k:1")
+    send(world, "a.contact", key="k:2")
+    send(world, "a.director", key="k:3")
+    page = client.get(reverse("core:home")).content.decode()
+    assert 'id="notification-count">2<' in page
+    assert "2 条未读" in page
+    from zhijian.notifications.context_processors import Bell
+
+    bell = Bell(world.user("a.contact"))
+    with django_assert_max_num_queries(1):
+        assert (bell.count, bell.count, bell.label) == (2, 2, "2")
+
+
+def test_the_list_needs_a_login(client: Any) -> None:
+    response = client.get(reverse("notifications:list"))
+    assert response.status_code == 302 and reverse("accounts:login") in response["Location"]

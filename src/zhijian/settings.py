@@ -131,6 +131,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.csp",
                 "zhijian.core.context_processors.shell",
+                "zhijian.notifications.context_processors.bell",
             ],
         },
     }
