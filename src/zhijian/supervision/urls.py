@@ -1,12 +1,13 @@
 from django.urls import path
 
-from . import views
+from . import import_views, views
 
 app_name = "supervision"
 urlpatterns = [
     path("", views.matter_list, name="list"),
     path("new/", views.matter_new, name="new"),
     path("export/", views.ledger_export, name="export"),
+    path("import/", import_views.import_matters_view, name="import"),
     path("filters/save/", views.filter_save, name="filter_save"),
     path("filters/<int:pk>/delete/", views.filter_delete, name="filter_delete"),
     path("workspace/", views.workspace_view, name="workspace"),
