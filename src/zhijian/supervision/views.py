@@ -10,7 +10,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.db.models import Exists, OuterRef, Q, QuerySet
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -204,11 +204,13 @@ def filter_save(request: HttpRequest) -> HttpResponse:
 
 
 @view_access(write=True, post_only=True)
-def filter_delete(request: HttpRequest, pk: int) -> HttpResponse:
+def filter_delete(request: HttpRequest) -> HttpResponse:
     user = acting_user(request)
-    saved = SavedFilter.objects.filter(user=user, pk=pk).first()
+    pk = request.POST.get("filter", "")
+    saved = SavedFilter.objects.filter(user=user, pk=int(pk)).first() if pk.isdigit() else None
     if saved is None:
-        raise Http404(NOT_FOUND)
+        messages.error(request, "未找到该常用筛选（可能已删除）。")
+        return redirect("supervision:list")
     services.delete_filter(user, saved)
     messages.success(request, f"已删除常用筛选“{saved.name}”。")
     return redirect("supervision:list")
@@ -300,6 +302,7 @@ def _register_context(user: User, post: QueryDict | None = None, **extra: Any) -
     court = user.court
     return {
         "post": post or QueryDict(),
+        "checked_courts": post.getlist("courts") if post is not None else [],
         "categories": SourceCategory.objects.all(),
         "courts": Court.objects.filter(supervisor=court).order_by("sort_order", "code") if court else [],
         "officers": User.objects.filter(
@@ -327,6 +330,8 @@ def matter_new(request: HttpRequest) -> HttpResponse:
             complainant_id_number=data.complainant_id_number, received_on=data.received_on,
             supervising_court=user.court,
         )  # fmt: skip
+        if post.get("confirm_attach") == "1" and not attach_to.isdigit():
+            raise ServiceError("请选择要追加到的监督事项。", field="attach_to")
         if attach_to.isdigit():
             matter = scoped_or_404(Matter.objects.all(), user, int(attach_to))
             services.add_source(matter, user, data.sources[0])
@@ -339,17 +344,15 @@ def matter_new(request: HttpRequest) -> HttpResponse:
                 request, "supervision/matter_new.html",
                 _register_context(user, post, duplicates=duplicates), status=200,
             )  # fmt: skip
-        matter = services.register_matter(user, data)
-        files = request.FILES.getlist("files")
-        if files:
-            try:
+        from django.db import transaction
+
+        with transaction.atomic():  # a refused attachment refuses the registration: nothing saved
+            matter = services.register_matter(user, data)
+            files = request.FILES.getlist("files")
+            if files:
                 services.add_attachments(matter, user, files)
-            except ServiceError as exc:
-                messages.warning(request, f"事项已登记，但附件未保存：{exc.message}")
     except ServiceError as exc:
-        return render(
-            request, "supervision/matter_new.html", _register_context(user, post, error=exc), status=400
-        )
+        return render(request, "supervision/matter_new.html", _register_context(user, post, error=exc))
     messages.success(request, f"已登记监督事项 {matter.number}。")
     return redirect(matter.get_absolute_url())
 
@@ -752,12 +755,11 @@ def attachment_download(request: HttpRequest, pk: int) -> HttpResponse:
     path = services.attachment_dir() / attachment.path
     if not path.is_file():
         raise Http404("附件文件已丢失，请联系系统管理员。")
-    return FileResponse(
-        Path(path).open("rb"),
-        content_type=attachment.content_type,
-        as_attachment=True,
-        filename=attachment.name,
-    )
+    from urllib.parse import quote
+
+    response = HttpResponse(Path(path).read_bytes(), content_type=attachment.content_type)
+    response["Content-Disposition"] = "attachment; filename*=UTF-8''" + quote(attachment.name)
+    return response
 
 
 @view_access(obj="letter", roles=REGISTRARS)
