@@ -135,6 +135,15 @@ def save_scheme(
     if not type_mark:
         raise ServiceError("请填写类型代字。", field="type_mark")
     _check_pattern(pattern)
+    for other in DocumentKind.values:
+        if other != kind:
+            taken = scheme_for(court, other)
+            if (taken.organ_code, taken.type_mark, taken.pattern) == (organ_code, type_mark, pattern):
+                raise ServiceError(
+                    f"该法院的{DocumentKind(other).label}已使用“{organ_code}{type_mark}”。各文种分别计数，"
+                    "共用同一代字会出现相同的文号，请另选类型代字。",
+                    field="type_mark",
+                )
     with transaction.atomic():
         scheme = NumberingScheme.objects.select_for_update().filter(issuing_court=court, kind=kind).first()
         before = (
