@@ -352,8 +352,8 @@ def build_default_template(kind: str) -> bytes:
     _style_run(first.add_run("{{ issuer_name }}"), font=FONT_TITLE, size=26, bold=True, color=RED, spacing=20)
     _border(first, "bottom", val="thickThinSmallGap", size=24, color=RED_HEX, space=8)
 
-    _para(body, "")
-    _para(body, "{{ number }}", align=WD_ALIGN_PARAGRAPH.RIGHT)
+    number = _para(body, "{{ number }}", align=WD_ALIGN_PARAGRAPH.RIGHT)
+    number.paragraph_format.space_before = Pt(8)  # just under the red line (信函格式)
     _para(body, "")
     _para(
         body,
@@ -421,7 +421,6 @@ def build_default_template(kind: str) -> bytes:
 
     # 版记: 抄送 between two lines
     _tag(body, "{%p if cc %}")
-    _para(body, "")
     cc = _para(
         body,
         "抄送：{{ cc }}。",
@@ -431,6 +430,7 @@ def build_default_template(kind: str) -> bytes:
         right=SMALL_PT,
         line_pt=28,
     )
+    cc.paragraph_format.space_before = Pt(18)
     _border(cc, "top", val="single", size=8, color="000000", space=4)
     _border(cc, "bottom", val="single", size=8, color="000000", space=4)
     _tag(body, "{%p endif %}")
