@@ -428,11 +428,11 @@ def build_default_template(kind: str) -> bytes:
         size=SMALL_PT,
         left=SMALL_PT,
         right=SMALL_PT,
-        line_pt=28,
+        line_pt=24,
     )
-    cc.paragraph_format.space_before = Pt(18)
-    _border(cc, "top", val="single", size=8, color="000000", space=4)
-    _border(cc, "bottom", val="single", size=8, color="000000", space=4)
+    cc.paragraph_format.space_before = Pt(6)
+    _border(cc, "top", val="single", size=8, color="000000", space=2)
+    _border(cc, "bottom", val="single", size=8, color="000000", space=2)
     _tag(body, "{%p endif %}")
 
     out = io.BytesIO()
