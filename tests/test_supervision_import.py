@@ -135,7 +135,7 @@ def test_a_gb18030_csv_creates_matters_with_deadlines_links_and_audit(sup: World
     assert list(second.courts.all()) == [sup.courts["b"]]
     assert TimelineEntry.objects.filter(matter=first, action="import", text__contains="第 2 行").exists()
     event = AuditEvent.objects.get(action="supervision.matter.import")
-    assert event.after["created"] == 2 and event.after["rows"] == 2
+    assert event.after is not None and event.after["created"] == 2 and event.after["rows"] == 2
     assert AuditEvent.objects.filter(action="supervision.matter.register").count() == 2
 
 
