@@ -1445,7 +1445,7 @@ def accept_report(report: Report, actor: User | None, *, assessment: str) -> Rep
         )
         Letter.objects.filter(pk=letter.pk).update(state=LetterState.ACCEPTED, updated_at=timezone.now())
         still_open = matter.letters.exclude(state__in=[LetterState.ACCEPTED, LetterState.VOID]).exists()
-        text = f"采纳{report.court.short_name}的报告：{assessment.strip()}"
+        text = f"采纳{report.court.short_name}的报告：{assessment.strip().rstrip('。')}"
         if not still_open:
             Matter.objects.filter(pk=matter.pk, state=MatterState.SUPERVISING).update(
                 state=MatterState.CONCLUDING, updated_at=timezone.now()

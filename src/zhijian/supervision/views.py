@@ -39,6 +39,7 @@ from .models import (
     MatterState,
     Report,
     ReportMode,
+    ReportState,
     RequestKind,
     SavedFilter,
     SourceCategory,
@@ -47,6 +48,13 @@ from .registry import COURT_SIDE, REGISTRARS
 from .workspace import workspace
 
 PAGE = 50
+OPEN_LETTER_STATES = {
+    LetterState.DRAFT,
+    LetterState.PENDING,
+    LetterState.ISSUED,
+    LetterState.SIGNED,
+    LetterState.REPORTED,
+}
 CITY_ROLES = set(SUPERVISING_ROLES)
 
 
@@ -406,6 +414,8 @@ def detail_context(request: HttpRequest, matter: Matter, **extra: Any) -> dict[s
         letter.actions = _actions(user, matter, "letter", letter.state, letter.court)  # type: ignore[attr-defined]
         for report in letter.report_list:  # type: ignore[attr-defined]
             report.actions = _actions(user, matter, "report", report.state, report.court)
+            if report.state in (ReportState.DRAFT, ReportState.PENDING):
+                letter.actions.discard("draft_report")  # type: ignore[attr-defined]  # one report in progress
     requests = list(requests)
     for req in requests:
         req.actions = _actions(user, matter, "request", req.state, req.court)  # type: ignore[attr-defined]
@@ -462,7 +472,12 @@ def detail_context(request: HttpRequest, matter: Matter, **extra: Any) -> dict[s
         ),
         "sources_to_report": [s for s in sources if s.report_back and s.reported_on is None],
         "today": today,
-        "letter_courts": courts,
+        "letter_courts": [
+            c
+            for c in courts
+            if not any(x.court_id == c.pk and x.state in OPEN_LETTER_STATES for x in letters)
+        ],  # fmt: skip
+        "request_courts": courts,
         "posted": request.POST if request.method == "POST" else QueryDict(),
         **extra,
     }
