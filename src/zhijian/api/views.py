@@ -5,14 +5,14 @@ from typing import Any
 from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework import viewsets
-from rest_framework.decorators import api_view, permission_classes
+from rest_framework.decorators import api_view, authentication_classes, permission_classes
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from zhijian.core.access import AccessRule, acting_user
 from zhijian.org.models import Court, User
 
-from .permissions import DeclaredAccess
+from .permissions import AUTHENTICATION, DeclaredAccess
 from .serializers import CourtSerializer, UserSerializer
 
 
@@ -20,6 +20,7 @@ class CourtViewSet(viewsets.ReadOnlyModelViewSet[Court]):
     """Courts the caller may see (own court, plus the supervised subtree for supervising roles)."""
 
     serializer_class = CourtSerializer
+    authentication_classes = AUTHENTICATION
     permission_classes = [DeclaredAccess]
     zhijian_access = AccessRule(obj="court")
 
@@ -33,6 +34,7 @@ class UserViewSet(viewsets.ReadOnlyModelViewSet[User]):
     """User directory, court-scoped like the 人员名录 page."""
 
     serializer_class = UserSerializer
+    authentication_classes = AUTHENTICATION
     permission_classes = [DeclaredAccess]
     zhijian_access = AccessRule(obj="user")
 
@@ -47,6 +49,7 @@ class UserViewSet(viewsets.ReadOnlyModelViewSet[User]):
 
 @extend_schema(responses=UserSerializer, summary="当前用户（含可见与可写法院）")
 @api_view(["GET"])
+@authentication_classes(AUTHENTICATION)
 @permission_classes([DeclaredAccess])
 def me(request: Request) -> Response:
     """The signed-in user, with roles and the courts they may see."""
