@@ -97,3 +97,78 @@ def password_change(request: HttpRequest) -> HttpResponse:
 def keepalive(request: HttpRequest) -> HttpResponse:
     """Touch the session (the page's "继续使用" button before the inactivity timeout)."""
     return HttpResponse(status=204)
+
+
+# --- API tokens (接口令牌; the token services are zhijian.api.tokens) -----------------------------
+
+
+def _token_page(request: HttpRequest, *, new_key: str = "", status: int = 200) -> HttpResponse:
+    from rest_framework.authtoken.models import Token
+
+    from zhijian.org.scoping import administered_court_ids
+
+    user = acting_user(request)
+    others = []
+    if user.is_superuser or user.has_role("admin"):
+        others = list(
+            Token.objects.filter(user__court_id__in=administered_court_ids(user))
+            .exclude(user=user)
+            .select_related("user", "user__court")
+            .order_by("user__username")
+        )
+    response = render(
+        request,
+        "accounts/api_token.html",
+        {"token": Token.objects.filter(user=user).first(), "new_key": new_key, "others": others},
+        status=status,
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@view_access()
+def api_token(request: HttpRequest) -> HttpResponse:
+    """The signed-in user's API token: created at, and buttons to create, regenerate or revoke."""
+    return _token_page(request)
+
+
+@view_access(post_only=True)
+def api_token_issue(request: HttpRequest) -> HttpResponse:
+    """Create (or regenerate) the user's token and show its key, this once."""
+    from zhijian.api.tokens import issue_token
+
+    user = acting_user(request)
+    token, replaced = issue_token(user, actor=user)
+    messages.success(request, "已重新生成接口令牌，原令牌已失效。" if replaced else "已创建接口令牌。")
+    return _token_page(request, new_key=token.key)
+
+
+@view_access(post_only=True)
+def api_token_revoke(request: HttpRequest) -> HttpResponse:
+    from zhijian.api.tokens import revoke_token
+
+    user = acting_user(request)
+    if revoke_token(user, actor=user):
+        messages.success(request, "已吊销接口令牌，使用它的接口调用将被拒绝。")
+    else:
+        messages.info(request, "您没有接口令牌。")
+    return redirect("accounts:api_token")
+
+
+@view_access(obj="user", roles={"admin"}, write=True, post_only=True)
+def api_token_revoke_user(request: HttpRequest, pk: int) -> HttpResponse:
+    """A 系统管理员 revokes the token of a user they administer (with a reason)."""
+    from zhijian.api.tokens import revoke_token
+    from zhijian.core.access import scoped_or_404
+    from zhijian.org.models import User
+
+    actor = acting_user(request)
+    target = scoped_or_404(User.objects.all(), actor, pk)
+    try:
+        if revoke_token(target, actor=actor, reason=request.POST.get("reason", "")):
+            messages.success(request, f"已吊销 {target.display_name} 的接口令牌。")
+        else:
+            messages.info(request, f"{target.display_name} 没有接口令牌。")
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    return redirect("accounts:api_token")
