@@ -18,7 +18,9 @@ from .models import Matter, SourceCategory
 
 def _cases(code: str, n: int) -> list[str]:
     return list(
-        EnforcementCase.objects.filter(court__code=code, status="open").order_by("number").values_list("number", flat=True)[:n]
+        EnforcementCase.objects.filter(court__code=code, status="open")
+        .order_by("number")
+        .values_list("number", flat=True)[:n]
     )
 
 
@@ -70,7 +72,9 @@ def matters() -> int:
             complainant_name="李某",
         ),
     )  # fmt: skip
-    services.decide_supervise(m3, officer, finding="ineffective", opinion="执行款到账后逾期未发放，确需督办。")
+    services.decide_supervise(
+        m3, officer, finding="ineffective", opinion="执行款到账后逾期未发放，确需督办。"
+    )
     letter3 = services.draft_letter(
         m3, officer, court=hunjiang, facts="当事人李某反映，执行款已于两个月前到账，至今未发放。",
         requirements="请你院核查执行款到账及发放情况，依法及时发放，并报告处理结果。",
@@ -85,7 +89,9 @@ def matters() -> int:
             sources=[_source(5, day, body="白山市纪委监委", doc_number="白纪转〔2026〕7号", doc_date=day)],
         ),
     )  # fmt: skip
-    services.decide_supervise(m4, officer, finding="passive", opinion="被执行人财产线索未核查，存在消极执行。")
+    services.decide_supervise(
+        m4, officer, finding="passive", opinion="被执行人财产线索未核查，存在消极执行。"
+    )
     letter4 = services.draft_letter(
         m4, officer, court=hunjiang, facts="反映承办人对申请执行人提供的财产线索未予核查。",
         requirements="请你院核查财产线索，依法采取执行措施。",
@@ -102,11 +108,15 @@ def matters() -> int:
         ),
     )  # fmt: skip
     services.decide_supervise(m5, officer, finding="ineffective", opinion="案件拖延。")
-    letter5 = services.draft_letter(m5, officer, court=hunjiang, facts="案件立案后长期未采取措施。", requirements="请依法推进并报告。")
+    letter5 = services.draft_letter(
+        m5, officer, court=hunjiang, facts="案件立案后长期未采取措施。", requirements="请依法推进并报告。"
+    )
     services.submit_letter(letter5, officer)
     services.approve_letter(letter5, director)
     services.sign_letter(letter5, contact)
-    report = services.draft_report(letter5, contact, mode="written", text="已查封被执行人车辆一辆，正在评估拍卖。")
+    report = services.draft_report(
+        letter5, contact, mode="written", text="已查封被执行人车辆一辆，正在评估拍卖。"
+    )
     services.submit_report(report, contact)
     # 6. a direct reply, concluded
     m6 = services.register_matter(
@@ -118,7 +128,12 @@ def matters() -> int:
     )  # fmt: skip
     services.propose_reply(m6, officer, finding="correct", opinion="查封措施合法，应径行答复。")
     services.approve_reply(m6, director)
-    services.record_reply(m6, officer, mode="written", note="经审查，江源法院采取的查封措施符合法律规定。\n如有异议，可依法提出执行异议。")
+    services.record_reply(
+        m6,
+        officer,
+        mode="written",
+        note="经审查，江源法院采取的查封措施符合法律规定。\n如有异议，可依法提出执行异议。",
+    )
     services.conclude(m6, officer, summary="经审查执行无误，已书面答复来信人。")
     _ = basic
     return Matter.objects.count()
