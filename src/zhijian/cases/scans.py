@@ -18,15 +18,17 @@ court above, not by this system) are never Art. 7/8 candidates; they do appear i
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-from collections.abc import Iterable
+import re
+from collections import Counter
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
-from django.db.models import F, Q
 from django.utils import timezone
 
 from zhijian.audit.services import record
@@ -54,6 +56,12 @@ def long_delay_threshold(today: dt.date) -> dt.date:
     return add_months(today, -int(settings.ZHIJIAN_LONG_DELAY_MONTHS))
 
 
+_RULE_NAME = re.compile(r"[a-z0-9_]+")
+_COLUMN = re.compile(r"\bc\.(\w+)")
+SCAN_TABLE = "zj_scan"  # TEMP: the qualifying (case, rule, anchor) of one run
+WORK_MEM = "64MB"  # PostgreSQL, for the run's hash joins and the materialised open cases
+
+
 @dataclass(frozen=True)
 class Scan:
     """One rule: candidates are the cases matching ``where`` (SQL over the case's columns, alias
@@ -63,89 +71,44 @@ class Scan:
     anchor: str
     where: str
     params: tuple[Any, ...]
-    qualifies: Q
     open_only: bool = True
     home_courts_too: bool = False  # Art. 13 lists include the installation's own court
 
-    def insert(self, today: dt.date, excluded: list[int]) -> int:
-        cases = EnforcementCase._meta.db_table
-        candidates = ScanCandidate._meta.db_table
-        q = connection.ops.quote_name
-        where = [self.where]
-        params: list[Any] = [self.rule, CandidateState.NEW, today, today, *self.params]
+    def columns(self) -> set[str]:
+        return {self.anchor, *_COLUMN.findall(self.where)}
+
+    def select(self) -> tuple[str, list[Any]]:
+        """The cases that qualify for this rule (from ``o``, the cases any rule may take), as
+        (case_id, court_id, rule, anchor, home): every court's, the exclusion is applied later."""
+        assert _RULE_NAME.fullmatch(self.rule) and _RULE_NAME.fullmatch(self.anchor), self.rule
+        where, params = [self.where], list(self.params)
         if self.open_only:
             where.append("c.status = %s")
             params.append(CaseStatus.OPEN)
-        if not self.home_courts_too:
-            where.append(f"c.court_id NOT IN ({', '.join(['%s'] * len(excluded))})")
-            params.extend(excluded)
         sql = (
-            f"INSERT INTO {q(candidates)} (case_id, court_id, rule, due_date, state, first_seen, last_seen, reason) "
-            f"SELECT c.id, c.court_id, %s, c.{self.anchor}, %s, %s, %s, '' FROM {q(cases)} c "
-            f"WHERE {' AND '.join(where)} "
-            # a candidate resolved earlier whose case qualifies again with the same anchor is
-            # reopened (its earlier decision stays on the row); decided ones are left alone
-            f"ON CONFLICT (case_id, rule, due_date) DO UPDATE SET state = %s, last_seen = %s "
-            f"WHERE {q(candidates)}.state = %s"
+            f"SELECT c.id AS case_id, c.court_id AS court_id, '{self.rule}' AS rule, c.{self.anchor} AS anchor, "
+            f"{1 if self.home_courts_too else 0} AS home FROM o c WHERE {' AND '.join(where)}"
         )
-        params += [CandidateState.NEW, today, CandidateState.RESOLVED]
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            return int(cursor.rowcount or 0)
+        return sql, params
 
 
 def scans_for(today: dt.date) -> list[Scan]:
     """Every rule, in the order of the regulation."""
-    open_case = Q(case__status=CaseStatus.OPEN)
     threshold = long_delay_threshold(today)
-    scans = [
-        Scan(
-            ScanRule.ART7A,
-            "limit_due",
-            "c.limit_due IS NOT NULL AND c.limit_due < %s",
-            (today,),
-            open_case & Q(case__limit_due=F("due_date"), case__limit_due__lt=today),
-        )
-    ]
+    scans = [Scan(ScanRule.ART7A, "limit_due", "c.limit_due IS NOT NULL AND c.limit_due < %s", (today,))]
     for check in NODE_CHECKS:
         due, done = check.due_field, check.done_field
         scans.append(
-            Scan(
-                check.scan_rule,
-                due,
-                f"c.{due} IS NOT NULL AND c.{due} < %s AND c.{done} IS NULL",
-                (today,),
-                open_case
-                & Q(
-                    **{
-                        f"case__{due}": F("due_date"),
-                        f"case__{due}__lt": today,
-                        f"case__{done}__isnull": True,
-                    }
-                ),
-            )
+            Scan(check.scan_rule, due, f"c.{due} IS NOT NULL AND c.{due} < %s AND c.{done} IS NULL", (today,))
         )
     scans += [
-        Scan(
-            ScanRule.ART8_LONG,
-            "filed_on",
-            "c.filed_on < %s",
-            (threshold,),
-            open_case & Q(case__filed_on=F("due_date"), case__filed_on__lt=threshold),
-        ),
-        Scan(
-            ScanRule.ART8_OBSTACLE,
-            "obstacle_since",
-            "c.obstacle_since IS NOT NULL",
-            (),
-            open_case & Q(case__obstacle_since=F("due_date")),
-        ),
+        Scan(ScanRule.ART8_LONG, "filed_on", "c.filed_on < %s", (threshold,)),
+        Scan(ScanRule.ART8_OBSTACLE, "obstacle_since", "c.obstacle_since IS NOT NULL", ()),
         Scan(
             ScanRule.ART13_PETITIONS,
             "last_petition_on",
             "c.petition_count >= %s AND c.last_petition_on IS NOT NULL",
             (REPEATED_PETITIONS,),
-            Q(case__petition_count__gte=REPEATED_PETITIONS, case__last_petition_on=F("due_date")),
             open_only=False,
             home_courts_too=True,
         ),
@@ -155,37 +118,124 @@ def scans_for(today: dt.date) -> list[Scan]:
         (ScanRule.ART13_LEADERSHIP, "leadership_since"),
         (ScanRule.ART13_MEDIA, "media_since"),
     ):
-        scans.append(
-            Scan(
-                rule,
-                column,
-                f"c.{column} IS NOT NULL",
-                (),
-                Q(**{f"case__{column}": F("due_date")}),
-                open_only=False,
-                home_courts_too=True,
-            )
-        )
+        scans.append(Scan(rule, column, f"c.{column} IS NOT NULL", (), open_only=False, home_courts_too=True))
     return scans
+
+
+def _qualifying_sql(scans: list[Scan], today: dt.date, excluded: list[int]) -> tuple[str, list[Any]]:
+    """One pass over the case table for every rule: the cases any rule may take (the open ones,
+    and those an Art. 13 rule takes whatever their status) are read once into ``o``
+    (materialised, only the columns the rules read), and each rule's ``WHERE`` picks its
+    candidates from ``o``. Each qualifying (case, rule, anchor) is matched to its candidate, if
+    any, and classified: ``insert`` (none yet, or 已消除: the case qualifies again), ``seen`` (an
+    undecided or decided one, not yet seen today), or nothing to do."""
+    cases = connection.ops.quote_name(EnforcementCase._meta.db_table)
+    candidates = connection.ops.quote_name(ScanCandidate._meta.db_table)
+    columns = sorted({"id", "court_id", "status"}.union(*(s.columns() for s in scans)))
+    wide = [s for s in scans if not s.open_only]
+    params: list[Any] = [CaseStatus.OPEN]
+    for scan in wide:
+        params += scan.params
+    o = f"SELECT {', '.join(f'c.{c}' for c in columns)} FROM {cases} c WHERE c.status = %s" + "".join(
+        f" OR ({s.where})" for s in wide
+    )
+    branches = []
+    for scan in scans:
+        sql, branch_params = scan.select()
+        branches.append(sql)
+        params += branch_params
+    excl = ", ".join(str(int(pk)) for pk in excluded)
+    sql = (
+        f"WITH o AS MATERIALIZED ({o}), q AS ({' UNION ALL '.join(branches)}) "
+        "SELECT q.case_id, q.court_id, q.rule, q.anchor, x.id AS candidate_id, "
+        # a new candidate, or a resolved one reopened: not for the home courts' Art. 7/8 cases
+        f"CASE WHEN (x.id IS NULL OR x.state = %s) AND (q.home = 1 OR q.court_id NOT IN ({excl})) "
+        "THEN 'insert' "
+        # still there: seen today (by the candidate's court, as it was recorded)
+        f"WHEN x.state <> %s AND x.last_seen < %s AND (q.home = 1 OR x.court_id NOT IN ({excl})) "
+        "THEN 'seen' ELSE '' END AS action "
+        f"FROM q LEFT JOIN {candidates} x ON x.case_id = q.case_id AND x.rule = q.rule AND x.due_date = q.anchor"
+    )
+    params += [CandidateState.RESOLVED, CandidateState.RESOLVED, today]
+    return sql, params
+
+
+def _by_rule(cursor: Any, sql: str, params: list[Any]) -> dict[str, int]:
+    """Run a statement ending in ``RETURNING rule``; how many rows it touched, by rule."""
+    if connection.vendor == "postgresql":
+        cursor.execute(f"WITH touched AS ({sql}) SELECT rule, COUNT(*) FROM touched GROUP BY rule", params)
+        return {rule: int(n) for rule, n in cursor.fetchall()}
+    cursor.execute(sql, params)  # SQLite: RETURNING, not inside a WITH
+    return dict(Counter(rule for (rule,) in cursor.fetchall()))
+
+
+@contextlib.contextmanager
+def _work_mem(cursor: Any) -> Iterator[None]:
+    """PostgreSQL: enough memory for the run's hashes and the materialised cases (put back
+    afterwards, also inside a caller's transaction)."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    cursor.execute("SELECT current_setting('work_mem')")
+    before = cursor.fetchone()[0]
+    cursor.execute("SELECT set_config('work_mem', %s, true)", [WORK_MEM])
+    yield
+    cursor.execute("SELECT set_config('work_mem', %s, true)", [before])
 
 
 def run_scans(*, actor: User | None = None, today: dt.date | None = None) -> dict[str, dict[str, int]]:
     """Run every scan; new candidates are created, still-qualifying ones marked as seen, and
-    those whose case no longer qualifies (concluded, or its due date moved) 已消除. Audited."""
+    those whose case no longer qualifies (concluded, or its due date moved) 已消除. Audited.
+
+    Set-based, for every rule at once: one pass over the cases stores the qualifying (case,
+    rule, anchor) of every rule in a TEMP table, matched to their candidates; then one
+    ``UPDATE`` resolves the candidates not among them, one marks the ones seen again, and one
+    ``INSERT … ON CONFLICT`` creates the new ones (or reopens resolved ones)."""
     today = today or timezone.localdate()
     excluded = excluded_court_ids()
-    result: dict[str, dict[str, int]] = {}
-    with transaction.atomic():
-        for scan in scans_for(today):
-            created = scan.insert(today, excluded)
-            current = ScanCandidate.objects.filter(rule=scan.rule).exclude(state=CandidateState.RESOLVED)
-            still = current.filter(scan.qualifies)
-            if not scan.home_courts_too:
-                still = still.exclude(court_id__in=excluded)
-            seen = still.filter(last_seen__lt=today).update(last_seen=today)
-            resolved = current.exclude(scan.qualifies).update(state=CandidateState.RESOLVED, last_seen=today)
-            result[scan.rule] = {"new": created, "seen": seen, "resolved": resolved}
-        record("cases.scan", actor=actor, after={"date": today, **{k: v for k, v in result.items()}})
+    scans = scans_for(today)
+    rules = [s.rule for s in scans]
+    candidates = connection.ops.quote_name(ScanCandidate._meta.db_table)
+    select, params = _qualifying_sql(scans, today, excluded)
+    with transaction.atomic(), connection.cursor() as cursor, _work_mem(cursor):
+        temp = "pg_temp" if connection.vendor == "postgresql" else "temp"
+        cursor.execute(f"DROP TABLE IF EXISTS {temp}.{SCAN_TABLE}")
+        cursor.execute(f"CREATE TEMP TABLE {SCAN_TABLE} AS {select}", params)
+        if connection.vendor == "postgresql":
+            cursor.execute(f"ANALYZE {SCAN_TABLE}")
+        in_rules = f"rule IN ({', '.join(['%s'] * len(rules))})"
+        # a candidate whose case no longer qualifies (with that anchor) is 已消除; first, so that
+        # the ids of the qualifying ones are those matched above
+        resolved = _by_rule(
+            cursor,
+            f"UPDATE {candidates} SET state = %s, last_seen = %s WHERE state <> %s AND {in_rules} "
+            f"AND NOT EXISTS (SELECT 1 FROM {SCAN_TABLE} s WHERE s.candidate_id = {candidates}.id) "
+            "RETURNING rule",
+            [CandidateState.RESOLVED, today, CandidateState.RESOLVED, *rules],
+        )
+        seen = _by_rule(
+            cursor,
+            f"UPDATE {candidates} SET last_seen = %s "
+            f"WHERE id IN (SELECT s.candidate_id FROM {SCAN_TABLE} s WHERE s.action = 'seen') RETURNING rule",
+            [today],
+        )
+        created = _by_rule(
+            cursor,
+            f"INSERT INTO {candidates} (case_id, court_id, rule, due_date, state, first_seen, last_seen, reason) "
+            f"SELECT s.case_id, s.court_id, s.rule, s.anchor, %s, %s, %s, '' FROM {SCAN_TABLE} s "
+            "WHERE s.action = 'insert' "
+            # a candidate resolved earlier whose case qualifies again with the same anchor is
+            # reopened (its earlier decision stays on the row); decided ones are left alone
+            "ON CONFLICT (case_id, rule, due_date) DO UPDATE SET state = %s, last_seen = %s "
+            f"WHERE {candidates}.state = %s RETURNING rule",
+            [CandidateState.NEW, today, today, CandidateState.NEW, today, CandidateState.RESOLVED],
+        )
+        cursor.execute(f"DROP TABLE {SCAN_TABLE}")
+        result = {
+            rule: {"new": created.get(rule, 0), "seen": seen.get(rule, 0), "resolved": resolved.get(rule, 0)}
+            for rule in rules
+        }
+        record("cases.scan", actor=actor, after={"date": today, **result})
     return result
 
 
