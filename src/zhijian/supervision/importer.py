@@ -150,10 +150,6 @@ class ImportResult:
     def rejected(self) -> int:
         return len({e.line for e in self.errors if e.line > 1})
 
-    @property
-    def valid(self) -> int:
-        return 0 if any(e.line <= 1 for e in self.errors) else self.rows - self.rejected
-
     def as_dict(self) -> dict[str, Any]:
         return {
             "created": self.created,
