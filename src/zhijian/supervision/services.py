@@ -668,7 +668,8 @@ def update_matter(matter: Matter, actor: User | None, *, reason: str = "", **cha
             matter,
             actor,
             "edit",
-            "修改登记信息：" + "、".join(str(Matter._meta.get_field(k).verbose_name) for k in changes),
+            "修改登记信息："
+            + "、".join(str(getattr(Matter._meta.get_field(k), "verbose_name", k)) for k in changes),
         )
         record("supervision.matter.edit", actor=actor, target=matter, court=matter.supervising_court,
                before=before, after=snapshot(matter, sorted(changes)), reason=reason)  # fmt: skip
@@ -1287,7 +1288,7 @@ def void_letter(letter: Letter, actor: User | None, *, reason: str) -> Letter:
         if letter.document is not None:
             from zhijian.documents.services import void_document
 
-            void_document(letter.document, actor=actor, reason=reason)
+            void_document(letter.document, actor=actor, reason=reason)  # type: ignore[arg-type]
         _log(matter, actor, "void_letter", f"作废督办函：{reason.strip()}", court=letter.court, letter=letter)
         _audit("letter.void", actor, letter, matter, reason=reason)
     return letter

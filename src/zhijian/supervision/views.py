@@ -160,14 +160,17 @@ def matter_list(request: HttpRequest) -> HttpResponse:
         if link.deadline.due_date and link.matter_id not in next_due:
             next_due[link.matter_id] = link
     courts_of: dict[int, list[str]] = {}
-    for mid, name in Matter.courts.through.objects.filter(matter_id__in=ids).values_list(
+    from .models import MatterCourt
+
+    for mid, name in MatterCourt.objects.filter(matter_id__in=ids).values_list(
         "matter_id", "court__short_name"
     ):
         courts_of.setdefault(mid, []).append(name)
     for m in rows:
-        link = next_due.get(m.pk)
-        m.next_link = link  # type: ignore[attr-defined]
-        m.next_overdue = bool(link and link.deadline.due_date < today)  # type: ignore[attr-defined]
+        found = next_due.get(m.pk)
+        due = found.deadline.due_date if found is not None else None
+        m.next_link = found  # type: ignore[attr-defined]
+        m.next_overdue = bool(due is not None and due < today)  # type: ignore[attr-defined]
         m.court_names = "、".join(courts_of.get(m.pk, []))  # type: ignore[attr-defined]
     visible = visible_court_ids(user)
     return render(
@@ -182,7 +185,7 @@ def matter_list(request: HttpRequest) -> HttpResponse:
             "has_next": has_next,
             "categories": SourceCategory.objects.all(),
             "courts": Court.objects.filter(pk__in=visible, supervisor__isnull=False)
-            .exclude(pk=user.court_id)
+            .exclude(pk=user.court_id or 0)
             .order_by("sort_order", "code")
             if _is_city(user)
             else [],
@@ -280,8 +283,9 @@ def _case_lines(text: str) -> list[str]:
 
 def _matter_input(post: QueryDict, user: User) -> services.MatterInput:
     officer = None
-    if post.get("officer", "").isdigit():
-        officer = User.objects.filter(pk=int(post["officer"]), court_id=user.court_id).first()
+    officer_id = str(post.get("officer", ""))
+    if officer_id.isdigit():
+        officer = User.objects.filter(pk=int(officer_id), court_id=user.court_id).first()
     received = _date(post.get("received_on", ""), "收到日期", required=True)
     assert received is not None
     return services.MatterInput(
@@ -404,26 +408,26 @@ def detail_context(request: HttpRequest, matter: Matter, **extra: Any) -> dict[s
         links = links.filter(deadline__court_id=own)
         attachments = attachments.filter(court_id=own)
         extensions = extensions.filter(link__deadline__court_id=own)
-    letters = list(letters)
-    for letter in letters:
+    letter_rows: list[Any] = list(letters)
+    for letter in letter_rows:
         letter.report_list = list(
             letter.reports.select_related("drafted_by", "approved_by", "assessed_by").prefetch_related(
                 "attachments"
             )
-        )  # type: ignore[attr-defined]
-        letter.actions = _actions(user, matter, "letter", letter.state, letter.court)  # type: ignore[attr-defined]
-        for report in letter.report_list:  # type: ignore[attr-defined]
+        )
+        letter.actions = _actions(user, matter, "letter", letter.state, letter.court)
+        for report in letter.report_list:
             report.actions = _actions(user, matter, "report", report.state, report.court)
             if report.state in (ReportState.DRAFT, ReportState.PENDING):
-                letter.actions.discard("draft_report")  # type: ignore[attr-defined]  # one report in progress
-    requests = list(requests)
-    for req in requests:
-        req.actions = _actions(user, matter, "request", req.state, req.court)  # type: ignore[attr-defined]
-    links = list(links)
-    for link in links:
+                letter.actions.discard("draft_report")  # one report in progress
+    request_rows: list[Any] = list(requests)
+    for req in request_rows:
+        req.actions = _actions(user, matter, "request", req.state, req.court)
+    link_rows: list[Any] = list(links)
+    for link in link_rows:
         d = link.deadline
-        d.overdue = bool(d.completed_on is None and d.due_date and d.due_date < today)  # type: ignore[attr-defined]
-        d.late = bool(d.completed_on and d.due_date and d.completed_on > d.due_date)  # type: ignore[attr-defined]
+        d.overdue = bool(d.completed_on is None and d.due_date and d.due_date < today)
+        d.late = bool(d.completed_on and d.due_date and d.completed_on > d.due_date)
     sources = list(matter.sources.select_related("category"))
     pending_ext = [e for e in extensions if e.state == "pending"]
     courts = list(matter.courts.order_by("sort_order", "code"))
@@ -433,10 +437,10 @@ def detail_context(request: HttpRequest, matter: Matter, **extra: Any) -> dict[s
         "sources": sources,
         "courts": courts,
         "cases": matter.case_links.select_related("case", "case__court"),
-        "letters": letters,
-        "requests": requests,
+        "letters": letter_rows,
+        "requests": request_rows,
         "timeline": timeline,
-        "links": links,
+        "links": link_rows,
         "attachments": attachments,
         "extensions": extensions,
         "pending_extensions": pending_ext,
@@ -456,7 +460,7 @@ def detail_context(request: HttpRequest, matter: Matter, **extra: Any) -> dict[s
         "complainant_phone": mask("phone", matter.complainant_phone),
         "extendable_links": [
             link
-            for link in links
+            for link in link_rows
             if link.deadline.completed_on is None
             and link.deadline.rule is not None
             and link.deadline.rule.extendable
@@ -475,7 +479,7 @@ def detail_context(request: HttpRequest, matter: Matter, **extra: Any) -> dict[s
         "letter_courts": [
             c
             for c in courts
-            if not any(x.court_id == c.pk and x.state in OPEN_LETTER_STATES for x in letters)
+            if not any(x.court_id == c.pk and x.state in OPEN_LETTER_STATES for x in letter_rows)
         ],  # fmt: skip
         "request_courts": courts,
         "posted": request.POST if request.method == "POST" else QueryDict(),
@@ -498,10 +502,10 @@ def matter_detail(request: HttpRequest, pk: int) -> HttpResponse:
 # --- actions -------------------------------------------------------------------------------------
 
 
-def _child[T](model: type[T], matter: Matter, field: str, value: str, **lookup: Any) -> T:
+def _child(model: Any, matter: Matter, field: str, value: str, **lookup: Any) -> Any:
     if not value.isdigit():
         raise ServiceError("请求缺少办理对象。")
-    obj = model._default_manager.filter(pk=int(value), **{field: matter}, **lookup).first()  # type: ignore[attr-defined]
+    obj = model._default_manager.filter(pk=int(value), **{field: matter}, **lookup).first()
     if obj is None:
         raise Http404(NOT_FOUND)
     return obj
@@ -553,7 +557,7 @@ def _run(action: str, matter: Matter, request: HttpRequest) -> str:
     p = request.POST
     f = request.FILES
     if action == "assign":
-        officer = User.objects.filter(pk=_int(p.get("officer", ""), "承办人") or 0).first()
+        officer = User.objects.filter(pk=_int(str(p.get("officer", "")), "承办人") or 0).first()
         if officer is None:
             raise ServiceError("请选择承办人。", field="officer")
         services.assign(matter, user, officer)

@@ -11,6 +11,7 @@ docs/supervision.md draws the same table as a diagram.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from zhijian.org.choices import Role
 
@@ -29,7 +30,7 @@ class T:
     label: str
 
 
-def t(sources: set[str], target: str | None, roles: set[str], side: str, label: str) -> T:
+def t(sources: set[Any], target: str | None, roles: set[Any], side: str, label: str) -> T:
     return T(frozenset(sources), target, frozenset(roles), side, label)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from django.utils import timezone
 
@@ -21,9 +21,11 @@ from .models import (
     RequestState,
 )
 
+Level = Literal["info", "warning", "danger"]
+
 
 def workspace(user: User) -> dict[str, Any]:
-    court_id = user.court_id
+    court_id = user.court_id or -1
     today = timezone.localdate()
     letters = Letter.objects.filter(court_id=court_id).exclude(
         state__in=[LetterState.DRAFT, LetterState.PENDING]
@@ -64,10 +66,10 @@ def workspace(user: User) -> dict[str, Any]:
     }
 
 
-def workspace_counts(user: User) -> list[tuple[str, int, str]]:
-    court_id = user.court_id
+def workspace_counts(user: User) -> list[tuple[str, int, Level]]:
+    court_id = user.court_id or -1
     today = timezone.localdate()
-    out = [
+    out: list[tuple[str, int, Level]] = [
         (
             "督办函待签收",
             Letter.objects.filter(court_id=court_id, state=LetterState.ISSUED).count(),
