@@ -279,3 +279,11 @@ def test_file_request_extension_capped_at_ten_days(sup: World) -> None:  # noqa:
     ext = services.request_extension(link, sup.user("a.contact"), length=6, reason="卷宗较多")
     with pytest.raises(ServiceError, match="不得超过5日"):
         services.decide_extension(ext, sup.user("city.director"), approve=True)
+
+
+@pytest.mark.django_db
+def test_list_explains_an_impossible_date(sup: World, client: Any) -> None:  # noqa: F811
+    client.force_login(sup.user("city.officer"))
+    response = client.get("/matters/?from=2026-02-30")
+    assert response.status_code == 200
+    assert "不是有效日期" in response.content.decode()

@@ -122,12 +122,20 @@ def filtered_matters(request: HttpRequest) -> tuple[QuerySet[Matter], dict[str, 
         ("to", "收到日期（止）", "received_on__lte"),
     ):
         if params[key]:
-            day = parse_date(params[key])
+            day = _safe_date(params[key])
             if day is None:
                 errors.append(f"{label}“{params[key]}”不是有效日期，应形如 2026-01-31。")
             else:
                 qs = qs.filter(**{lookup: day})
     return qs.order_by("-registered_at", "-pk"), params, errors
+
+
+def _safe_date(text: str) -> dt.date | None:
+    """A date from a form field; None for anything that is not a real calendar day (2026-02-30)."""
+    try:
+        return parse_date(text)
+    except ValueError:
+        return None
 
 
 def _query(params: dict[str, str]) -> str:
@@ -269,7 +277,7 @@ def _date(text: str, label: str, *, required: bool = False) -> dt.date | None:
         if required:
             raise ServiceError(f"请填写{label}。", field="received_on")
         return None
-    day = parse_date(text)
+    day = _safe_date(text)
     if day is None:
         raise ServiceError(f"{label}“{text}”不是有效日期，应形如 2026-01-31。")
     return day
