@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0004_extension_units_candidate_index'),
+        ("cases", "0004_extension_units_candidate_index"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='casepetition',
-            name='origin',
-            field=models.CharField(blank=True, max_length=60, verbose_name='来源'),
+            model_name="casepetition",
+            name="origin",
+            field=models.CharField(blank=True, max_length=60, verbose_name="来源"),
         ),
     ]
