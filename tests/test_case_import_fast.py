@@ -443,3 +443,88 @@ def test_the_validator_fast_paths_agree_with_the_full_paths(monkeypatch: Any) ->
     ]
     for got, expected in zip(fast, full, strict=True):
         assert got == expected
+
+
+@pytest.mark.parametrize("vendor", ["postgresql", "sqlite"])
+def test_the_readers_fast_path_stages_exactly_what_the_full_validation_stages(
+    world: Any, rules: None, tmp_path: Path, vendor: str
+) -> None:
+    """Rows in the common forms take ``_Reader._quick``; every other row the full validation.
+    Both on the same varied file (odd cells, errors, repeats, 万元 amounts, blank rows) must give
+    the same staged rows, errors and counts."""
+    from django.utils import timezone
+
+    from zhijian.cases.aliases import column_alias_table, status_alias_table
+    from zhijian.cases.staging import CaseEncoder
+    from zhijian.org.models import Court
+
+    rng = random.Random(11)
+    header = (
+        "案号,立案日期,承办人,案件状态,结案日期,结案方式,申请执行标的（万元）,执行到位金额,申请执行人,被执行人,执行依据类型,"
+        "延长天数,延长批准日期,原案号,申请执行人证件号码,申请执行人联系电话,被执行人证件号码,被执行人联系电话,数据截至日期,案号"
+    )
+    choices = {
+        "number": ["（2026）测0101执{n}号", "（2026）测0102执恢{n}号", "(2026)测0101执{n}号", " （2026）测0101执{n}号",
+                   "（2026）测0101执0{n}号", "（2026）测9999执{n}号", "（2015）测0101执{n}号", "（2026）测0101民初{n}号",
+                   "（2026）测0101执0号", "（2026）测0101执1号", "（2026）测0101执{n}号 "],
+        "filed": ["2026-03-02", "2026/3/2", "2026年3月2日", "2025-03-02", "", "2026-02-30", " 2026-03-02", "20260302"],
+        "handler": ["张三", "", " 李四 ", "王\t五", "赵\\六"],
+        "status": ["在办", "已结案", "执行中", " 在办", "终本", "", "未结"],
+        "concluded": ["", "2026-04-01", "2026-01-01", "2026-13-01", "2026-05-30"],
+        "method": ["", "执行完毕", "终结本次执行程序", " 终结本次执行程序 ", "和\n解"],
+        "amount": ["1000.00", "1000", "0.50", "01.00", "1,234.50", "", "-1", "12.345", "¥12"],
+        "parties": ["王五", "王五；赵六", "王五、赵六,孙七", "", " 某公司 ", "甲;;乙"],
+        "basis": ["民事判决", "行政非诉", " 非诉 ", "", "行政处罚决定"],
+        "extension": ["", "0", "30", " 45 ", "3651", "1.5", "x", "０"],
+        "approved": ["", "2026-06-01", "2026/6/1", "bad"],
+        "original": ["", "（2025）测0101民初3号", "(2025)测0101执7号", "（2025）测0101执07号", "（2010）测字第3号"],
+        "ids": ["", "110101199001011234", "110101199001011234；", "；220101199001011234", "1，2，3"],
+        "as_of": ["2026-11-20", "", "2026-11-27", "2026/11/21", "x"],
+    }  # fmt: skip
+    lines = []
+    for _ in range(400):
+        pick = {k: rng.choice(v) for k, v in choices.items()}
+        if rng.random() < 0.6:  # mostly the common forms
+            pick.update(number="（2026）测0101执{n}号", filed="2026-03-02", status="在办", amount="1000.00")
+        number = pick["number"].format(n=rng.randint(1, 420))
+        cells = [number, pick["filed"], pick["handler"], pick["status"], pick["concluded"], pick["method"],
+                 pick["amount"], rng.choice(choices["amount"]), pick["parties"], rng.choice(choices["parties"]),
+                 pick["basis"], pick["extension"], pick["approved"], pick["original"], pick["ids"],
+                 rng.choice(choices["ids"]), rng.choice(choices["ids"]), "", pick["as_of"], number]  # fmt: skip
+        if rng.random() < 0.05:
+            cells = cells[: rng.randint(1, len(cells) - 1)]  # a short row
+        if rng.random() < 0.02:
+            cells = [""] * len(cells)  # a blank row
+        lines.append(",".join(f'"{c}"' if any(ch in c for ch in ',"\n') else c for c in cells))
+    path = tmp_path / "varied.csv"
+    path.write_bytes(("\n".join([header, *lines]) + "\n").encode("gb18030"))
+
+    def read(fast: bool) -> tuple[Any, ...]:
+        headers, header_row, data = services._table(path, sheet=None, aliases=column_alias_table())
+        reader = services._Reader(
+            data, headers, header_row, fast=fast,
+            known=dict(Court.objects.values_list("code", "name")),
+            courts={c.code: c.pk for c in Court.objects.exclude(code="测0102")},
+            current_year=2026, statuses={**status_alias_table(), "终本": "concluded"},
+            encoder=CaseEncoder.for_vendor(vendor), book=RuleBook(), calendar=get_calendar(),
+            import_date=timezone.localdate(), keep_after_error=True,
+        )  # fmt: skip
+        chunks = [(c.rows, c.staged, c.cases, c.parties, c.handlers, c.failed) for c in reader._read()]
+        return chunks, reader.errors, reader.rows, reader.rejected, reader.latest_as_of
+
+    quick_rows = []
+    make_quick = services._Reader._quick
+
+    def counting(reader: Any) -> Any:
+        quick = make_quick(reader)
+        return lambda cells: quick_rows.append(quick(cells)) or quick_rows[-1]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(services._Reader, "_quick", counting)
+        fast = read(True)
+    full = read(False)
+    assert fast == full
+    chunks, errors, rows, rejected, _ = fast
+    # both paths were exercised, and rows of both were staged and refused
+    assert sum(v is not None for v in quick_rows) > 30 and sum(v is None for v in quick_rows) > 30
+    assert chunks[0][1] > 30 and rejected > 30 and errors

@@ -27,10 +27,13 @@ import contextlib
 import datetime as dt
 import hashlib
 import queue
+import re
 import sys
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from decimal import Decimal
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -49,9 +52,22 @@ from .aliases import column_alias_table, status_alias_table
 from .dues import RuleBook
 from .flags import mark_corrections
 from .models import CaseExtension, CaseImport, CaseStage, CaseSuspension, EnforcementCase
+from .numbers import _CANONICAL, FIRST_YEAR, related_number
 from .recompute import recompute_cases
-from .rows import HeaderMap, RowError, rows_of, validate_case_row
+from .rows import (
+    NON_LITIGATION_WORDS,
+    PARTY_SEPARATORS,
+    HeaderMap,
+    RowError,
+    _aligned,
+    _parties,
+    _text,
+    map_headers,
+    read_table,
+    validate_case_row,
+)
 from .staging import CaseEncoder, Staging, max_length
+from .values import parse_amount, parse_date, parse_status
 
 CHUNK = 25_000  # staged rows per chunk (PostgreSQL merges chunk by chunk)
 SQLITE_CHUNK = 10_000  # SQLite only stages them (smaller: less Python memory in flight)
@@ -75,6 +91,17 @@ CASE_FIELDS = (
 
 
 Progress = Callable[[str, int, int | None], None]
+# the reader's fast path (``_Reader._quick``): the fields it reads, in this order
+_FAST_FIELDS = (
+    "number", "filed_on", "handler", "status", "concluded_on", "conclusion_method", "amount_applied",
+    "amount_recovered", "applicants", "respondents", "basis_type", "original_number", "extension_days",
+    "extension_approved_on", "data_as_of", "applicant_ids", "applicant_phones", "respondent_ids",
+    "respondent_phones",
+)  # fmt: skip
+_PLAIN_CENTS = re.compile(r"(?:0|[1-9][0-9]*)\.[0-9]{2}")  # an amount exactly as Django writes it
+_SEPARATOR = re.compile(f"[{''.join(PARTY_SEPARATORS)}]")
+_MEMO_LIMIT = 100_000  # distinct cell texts memoised per kind (dates, statuses, 执行依据类型)
+_BAD = object()
 
 
 class ImportRefused(Exception):
@@ -134,7 +161,7 @@ def import_cases(
         case_import.state = CaseImport.State.VALIDATING
         case_import.save()
     try:
-        headers, data = rows_of(path, sheet=sheet, aliases=column_alias_table())
+        headers, header_row, data = _table(path, sheet=sheet, aliases=column_alias_table())
     except (ValueError, OSError, KeyError) as exc:
         return _finish_refused(case_import, [RowError(0, "", "", f"无法读取文件：{exc}")], rows=0)
     if headers.missing:
@@ -147,6 +174,8 @@ def import_cases(
     reader = _Reader(
         data,
         headers,
+        header_row,
+        fast=path.suffix.lower() not in (".xlsx", ".xlsm"),  # CSV: every cell a str
         known=known,
         courts={code: c.pk for code, c in courts.items()},
         current_year=timezone.localdate().year,
@@ -190,6 +219,20 @@ def import_cases(
     return case_import
 
 
+def _table(
+    path: Path, *, sheet: str | None, aliases: dict[str, list[str]]
+) -> tuple[HeaderMap, list[str], Iterator[tuple[int, list[Any]]]]:
+    """As ``rows.rows_of``, but the data rows stay lists of cells (the reader makes the dict
+    ``rows_of`` would give only for a row that takes the full validation)."""
+    table = read_table(path, sheet=sheet)
+    try:
+        _, header_cells = next(table)
+    except StopIteration:
+        raise ValueError("文件是空的，没有表头") from None
+    header_row = [_text(h) for h in header_cells]
+    return map_headers(header_row, aliases), header_row, table
+
+
 def _finish_refused(case_import: CaseImport, errors: list[RowError], *, rows: int) -> CaseImport:
     CaseStage.objects.filter(case_import=case_import).delete()  # rows of imports before the TEMP tables
     case_import.state = CaseImport.State.REFUSED
@@ -225,9 +268,11 @@ class _Reader:
 
     def __init__(
         self,
-        data: Iterator[tuple[int, dict[str, Any]]],
+        data: Iterator[tuple[int, list[Any]]],
         headers: HeaderMap,
+        header_row: list[str],
         *,
+        fast: bool,
         known: dict[str, str],
         courts: dict[str, int],
         current_year: int,
@@ -240,6 +285,7 @@ class _Reader:
     ) -> None:
         self.keep_after_error = keep_after_error  # skip_invalid: stage the good rows after a bad one
         self.data, self.headers, self.known, self.courts = data, headers, known, courts
+        self.header_row, self.fast = header_row, fast
         self.current_year, self.statuses, self.encoder = current_year, statuses, encoder
         self.book, self.calendar, self.import_date = book, calendar, import_date
         self.rows = self.rejected = 0
@@ -306,13 +352,141 @@ class _Reader:
         )
         return self.encoder.dues(rule, due, provisional or p2, handler_due, handler_done)
 
+    def _quick(self) -> Callable[[list[Any]], tuple[Any, ...] | None]:
+        """The fast path of ``validate_case_row`` for a CSV row whose every cell is in its
+        common, well-formed form: canonical case number of a known court, ISO dates (any date
+        ``parse_date`` takes, memoised), plain amounts, a known status, parties without
+        separators or with them (then ``rows``' own splitting). Returns the row's values, or
+        None for a row outside these forms, which then takes the full validation — so a fast
+        row's values are exactly the full path's (tests compare them on generated files).
+        The cells are read by position: the last column of each header, as the dict
+        ``rows_of`` builds keeps it; a field without a column reads the empty cell the caller
+        appends at the end of the row."""
+        enc, headers, known, current_year = self.encoder, self.headers, self.known, self.current_year
+        statuses = self.statuses
+        position = {h: i for i, h in enumerate(self.header_row)}  # the last column of a header
+        width = len(self.header_row)
+        columns = headers.columns
+        cells_of = itemgetter(*(position[columns[f]] if f in columns else width for f in _FAST_FIELDS))
+        scale_applied = headers.scales.get("amount_applied", Decimal(1))
+        scale_recovered = headers.scales.get("amount_recovered", Decimal(1))
+        plain = scale_applied == 1 and scale_recovered == 1
+        canonical, plain_amount, separated = _CANONICAL.fullmatch, _PLAIN_CENTS.fullmatch, _SEPARATOR.search
+        encode_date, encode_amount = enc.date, enc.amount
+        dates: dict[str, tuple[dt.date | None, Any]] = {}
+        status_of: dict[str, str] = {}
+        non_litigation_of: dict[str, bool] = {}
+        date_of, status_get, basis_get = dates.get, status_of.get, non_litigation_of.get
+
+        def day(text: str) -> tuple[dt.date | None, Any] | None:
+            try:
+                value = parse_date(text)
+            except ValueError:
+                return None
+            hit = (value, encode_date(value))
+            if len(dates) < _MEMO_LIMIT:
+                dates[text] = hit
+            return hit
+
+        def money(text: str, scale: Decimal) -> Any:
+            try:
+                value = parse_amount(text, scale)
+            except ValueError:
+                return _BAD
+            return encode_amount(None if value is None else str(value))
+
+        def names(text: str, split: Callable[[Any], list[str]]) -> list[str]:
+            value = text.strip()
+            if separated(value):
+                return split(text)
+            return [value[:30] if split is _aligned else value] if value else []
+
+        def quick(cells: list[Any]) -> tuple[Any, ...] | None:
+            (number_t, filed_t, handler_t, status_t, concluded_t, method_t, applied_t, recovered_t,
+             applicants_t, respondents_t, basis_t, original_t, extension_t, approved_t, as_of_t,
+             applicant_ids_t, applicant_phones_t, respondent_ids_t, respondent_phones_t) = cells_of(cells)  # fmt: skip
+            number = number_t.strip()
+            match = canonical(number)
+            if match is None:
+                return None
+            year, court_code, seq_text = int(match[1]), match[2], match[4]
+            if not FIRST_YEAR <= year <= current_year or court_code not in known or seq_text[0] == "0":
+                return None  # (a leading zero: the normalised number differs from the text)
+            filed = date_of(filed_t) or day(filed_t)
+            concluded = date_of(concluded_t) or day(concluded_t)
+            approved = date_of(approved_t) or day(approved_t)
+            as_of = date_of(as_of_t) or day(as_of_t)
+            if filed is None or concluded is None or approved is None or as_of is None:
+                return None
+            filed_on = filed[0]
+            if filed_on is None or filed_on.year != year:
+                return None
+            status = status_get(status_t)
+            if status is None:
+                try:
+                    status = parse_status(status_t, statuses)
+                except ValueError:
+                    return None
+                if len(status_of) < _MEMO_LIMIT:
+                    status_of[status_t] = status
+            applied = applied_t if plain and plain_amount(applied_t) else money(applied_t, scale_applied)
+            recovered = (
+                recovered_t if plain and plain_amount(recovered_t) else money(recovered_t, scale_recovered)
+            )
+            if applied is _BAD or recovered is _BAD:
+                return None
+            extension = extension_t.strip()
+            extension_days = 0
+            if extension:
+                if not (extension.isascii() and extension.isdigit()):
+                    return None
+                extension_days = int(extension)
+                if extension_days > 3650:
+                    return None
+            original = original_t.strip()
+            if original:
+                original = related_number(original, known_courts=known, current_year=current_year)
+            non_litigation = basis_get(basis_t)
+            if non_litigation is None:
+                basis = basis_t.strip()
+                non_litigation = any(word in basis for word in NON_LITIGATION_WORDS)
+                if len(non_litigation_of) < _MEMO_LIMIT:
+                    non_litigation_of[basis_t] = non_litigation
+            method = method_t.strip()
+            concluded_on = concluded[0]
+            anomalies: list[str] = []
+            if concluded_on is not None:
+                if status == "open":
+                    anomalies.append("案件未结却有结案日期")
+                if concluded_on < filed_on:
+                    anomalies.append("结案日期早于立案日期")
+                if "终结本次" in method and (concluded_on - filed_on).days < 90:
+                    anomalies.append("立案不满3个月即终结本次执行程序（终本规定第一条第（四）项）")
+            elif status == "concluded":
+                anomalies.append("已结案但缺少结案日期")
+            return (
+                number, court_code, year, match[3], int(seq_text), filed_on, filed[1], handler_t.strip(), status, concluded[1], method, applied, recovered,
+                non_litigation, original, extension_days, approved[0], approved[1], as_of[0], anomalies,
+                names(applicants_t, _parties) if applicants_t else [],
+                names(applicant_ids_t, _aligned) if applicant_ids_t else [],
+                names(applicant_phones_t, _aligned) if applicant_phones_t else [],
+                names(respondents_t, _parties) if respondents_t else [],
+                names(respondent_ids_t, _aligned) if respondent_ids_t else [],
+                names(respondent_phones_t, _aligned) if respondent_phones_t else [],
+            )  # fmt: skip
+
+        return quick
+
     def _read(self) -> Iterator[_Chunk]:
         enc, headers, courts = self.encoder, self.headers, self.courts
         encode_case, encode_parties, validate = enc.case, enc.parties, validate_case_row
+        case_values, party_values, encode_date = enc.case_values, enc.party_values, enc.date
         known, current_year, statuses = self.known, self.current_year, self.statuses
         number_column = headers.columns["number"]
         chunk_size = CHUNK if enc.pg else min(CHUNK, SQLITE_CHUNK)
         handler_max = max_length(Person, "name")
+        header_row, width = self.header_row, len(self.header_row)
+        quick = self._quick() if self.fast else None
         seen: dict[str, int] = {}
         dues: dict[tuple[Any, ...], Any] = {}
         cases: list[Any] = []
@@ -322,14 +496,51 @@ class _Reader:
         last_as_of: tuple[Any, Any] = (_DONE, None)  # (data_as_of, encoded), the last one seen
         since = 0  # rows read since the last chunk
         for line, cells in self.data:
+            first = cells[0] if cells else None
+            if not (first.__class__ is str and first.strip()) and not any(_text(c) for c in cells):
+                continue  # a blank row (skipped, as rows_of skips it)
             since += 1
             self.rows += 1
-            row, row_errors = validate(
-                line, cells, headers, known_courts=known, current_year=current_year, status_aliases=statuses
-            )
-            if row is not None:
-                number = row.number.normalized
-                court_id = courts.get(row.number.court_code)
+            values = None
+            if quick is not None and len(cells) == width:
+                cells.append("")  # what a field without a column reads
+                values = quick(cells)
+                cells.pop()
+            row = None
+            row_errors: list[RowError] = []
+            if values is not None:
+                number, court_code, type_code, filed_on = values[0], values[1], values[3], values[5]
+                handler, non_litigation, extension_days = values[7][:handler_max], values[13], values[15]
+                approved_on, as_of = values[16], values[18]
+            else:
+                row, row_errors = validate(
+                    line,
+                    dict(zip(header_row, cells, strict=False)),
+                    headers,
+                    known_courts=known,
+                    current_year=current_year,
+                    status_aliases=statuses,
+                )
+                if row is None:
+                    number = ""
+                else:
+                    number, court_code, type_code = (
+                        row.number.normalized,
+                        row.number.court_code,
+                        row.number.type_code,
+                    )
+                    filed_on, handler, non_litigation = (
+                        row.filed_on,
+                        row.handler[:handler_max],
+                        row.non_litigation,
+                    )
+                    extension_days, approved_on, as_of = (
+                        row.extension_days,
+                        row.extension_approved_on,
+                        row.data_as_of,
+                    )
+            if number:
+                court_id = courts.get(court_code)
                 if court_id is None:
                     row_errors = [RowError(line, number_column, number, "您无权导入该法院的案件。")]
                 elif number in seen:
@@ -340,25 +551,54 @@ class _Reader:
                     seen[number] = line  # refused in the end: only the errors matter now
                 else:
                     seen[number] = line
-                    as_of = row.data_as_of
                     if as_of != last_as_of[0]:
                         if as_of and (self.latest_as_of is None or as_of > self.latest_as_of):
                             self.latest_as_of = as_of
-                        last_as_of = (as_of, enc.date(as_of or self.import_date))
-                    handler = row.handler[:handler_max]
+                        last_as_of = (as_of, encode_date(as_of or self.import_date))
                     key = (
-                        row.filed_on,
-                        row.number.type_code,
-                        row.non_litigation,
-                        row.extension_days,
+                        filed_on,
+                        type_code,
+                        non_litigation,
+                        extension_days,
                         bool(handler),
-                        row.extension_approved_on if row.extension_days else None,
+                        approved_on if extension_days else None,
                     )
                     due = dues.get(key)
                     if due is None:
                         due = dues[key] = self._dues(*key)
-                    cases.append(encode_case(line, number, court_id, row, handler, last_as_of[1], due))
-                    party_n = encode_parties(parties, party_n, number, row)
+                    if values is not None:
+                        v = values
+                        cases.append(
+                            case_values(
+                                line,
+                                number,
+                                court_id,
+                                v[2],
+                                type_code,
+                                v[4],
+                                v[6],
+                                handler,
+                                v[8],
+                                v[9],
+                                v[10],
+                                v[11],
+                                v[12],
+                                non_litigation,
+                                v[14],
+                                extension_days,
+                                v[17],
+                                last_as_of[1],
+                                v[19],
+                                due,
+                            )  # fmt: skip
+                        )
+                        party_n = party_values(
+                            parties, party_n, number, v[20], v[21], v[22], v[23], v[24], v[25]
+                        )
+                    else:
+                        assert row is not None
+                        cases.append(encode_case(line, number, court_id, row, handler, last_as_of[1], due))
+                        party_n = encode_parties(parties, party_n, number, row)
                     if handler:
                         handlers.add((court_id, handler))
             if row_errors:
@@ -412,6 +652,9 @@ class _Merge:
                 # foreign keys checked with each chunk, while its rows are in the buffer cache,
                 # not all at the commit
                 cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            # an empty case table: the rows go in without the indexes and foreign keys, which
+            # are built once at the end (staging.Staging.begin_first_load)
+            stage.begin_first_load()
             merged = 0
             for chunk in reader.chunks():
                 if progress is not None:
@@ -428,6 +671,7 @@ class _Merge:
             if refused is not None:
                 transaction.set_rollback(True)
                 return refused
+            stage.end_first_load()
             self.record_reading(reader)
             if progress is not None:
                 progress("merge", merged, merged)

@@ -51,6 +51,8 @@ PERSON_NOTE = "导入案件时自动建立"
 # SQLite page caches during an import (KiB): the case table's indexes, the staged rows
 SQLITE_CACHE_KIB = 256 * 1024
 SQLITE_TEMP_CACHE_KIB = 64 * 1024
+# PostgreSQL: maintenance_work_mem while a first load builds its indexes back
+FIRST_LOAD_SORT_MEMORY = "256MB"
 
 # staged case columns, in the order CaseEncoder writes them; a type from the case field of the
 # same name unless given (PostgreSQL, SQLite)
@@ -109,7 +111,6 @@ def max_length(model: type[Model], name: str) -> int:
 
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 _COPY_SPECIAL = re.compile(r"[\\\t\n\r]")
-PARTY_ROLES = (("applicant", "applicants"), ("respondent", "respondents"))
 
 
 class CaseEncoder(ABC):
@@ -146,14 +147,96 @@ class CaseEncoder(ABC):
         ...
 
     @abstractmethod
+    def amount(self, value: str | None) -> Any:
+        """An amount already as Django writes it (``str`` of the rounded ``Decimal``)."""
+        ...
+
     def case(
         self, line: int, number: str, court_id: int, row: CaseRow, handler: str, as_of: Any, dues: Any
-    ) -> Any: ...
+    ) -> Any:
+        date, amount = self.date, self.amount
+        cn = row.number
+        applied, recovered = row.amount_applied, row.amount_recovered
+        return self.case_values(
+            line, number, court_id, cn.year, cn.type_code, cn.seq, row.filed_on.isoformat(), handler,
+            row.status, date(row.concluded_on), row.conclusion_method,
+            amount(None if applied is None else str(applied)), amount(None if recovered is None else str(recovered)),
+            row.non_litigation, row.original_number, row.extension_days, date(row.extension_approved_on), as_of,
+            row.anomalies, dues,
+        )  # fmt: skip
 
     @abstractmethod
+    def case_values(
+        self,
+        line: int,
+        number: str,
+        court_id: int,
+        year: int,
+        type_code: str,
+        seq: int,
+        filed_on: str,
+        handler: str,
+        status: str,
+        concluded_on: Any,
+        method: str,
+        applied: Any,
+        recovered: Any,
+        non_litigation: bool,
+        original: str,
+        extension_days: int,
+        approved_on: Any,
+        as_of: Any,
+        anomalies: list[str],
+        dues: Any,
+    ) -> Any:
+        """One staged case row from its values; dates and amounts already encoded (``date``,
+        ``amount``), the filing date as ISO text, free text not yet cut to its column."""
+        ...
+
     def parties(self, out: list[Any], n: int, number: str, row: CaseRow) -> int:
         """Append the row's parties (applicants, then respondents, with the ID and phone number
         at the same position) to ``out``; ``n`` numbers them in file order. Returns the last."""
+        return self.party_values(
+            out, n, number, row.applicants, row.applicant_ids, row.applicant_phones,
+            row.respondents, row.respondent_ids, row.respondent_phones,
+        )  # fmt: skip
+
+    def party_values(
+        self,
+        out: list[Any],
+        n: int,
+        number: str,
+        applicants: list[str],
+        applicant_ids: list[str],
+        applicant_phones: list[str],
+        respondents: list[str],
+        respondent_ids: list[str],
+        respondent_phones: list[str],
+    ) -> int:
+        for role, names, ids, phones in (
+            ("applicant", applicants, applicant_ids, applicant_phones),
+            ("respondent", respondents, respondent_ids, respondent_phones),
+        ):
+            for i, name in enumerate(names):
+                n += 1
+                out.append(
+                    self.party(
+                        n,
+                        number,
+                        role,
+                        name,
+                        i,
+                        ids[i] if i < len(ids) else "",
+                        phones[i] if i < len(phones) else "",
+                    )
+                )
+        return n
+
+    @abstractmethod
+    def party(
+        self, n: int, number: str, role: str, name: str, position: int, id_number: str, phone: str
+    ) -> Any:
+        """One staged party row (free text not yet cut to its column)."""
         ...
 
     @abstractmethod
@@ -188,46 +271,49 @@ class PgEncoder(CaseEncoder):
             f"{rule}\t{date(due)}\t{'t' if provisional else 'f'}\t{date(handler_due)}\t{date(handler_done)}"
         )
 
-    def case(
-        self, line: int, number: str, court_id: int, row: CaseRow, handler: str, as_of: Any, dues: Any
+    def amount(self, value: str | None) -> str:
+        return "\\N" if value is None else value
+
+    def case_values(
+        self,
+        line: int,
+        number: str,
+        court_id: int,
+        year: int,
+        type_code: str,
+        seq: int,
+        filed_on: str,
+        handler: str,
+        status: str,
+        concluded_on: Any,
+        method: str,
+        applied: Any,
+        recovered: Any,
+        non_litigation: bool,
+        original: str,
+        extension_days: int,
+        approved_on: Any,
+        as_of: Any,
+        anomalies: list[str],
+        dues: Any,
     ) -> str:
-        method, original = row.conclusion_method[: self.method_max], row.original_number[: self.original_max]
+        method, original = method[: self.method_max], original[: self.original_max]
         if _COPY_SPECIAL.search(f"{handler}{method}{original}"):  # the free text, escaped if need be
             handler, method, original = self.text(handler), self.text(method), self.text(original)
-        date, n = self.date, "\\N"
-        cn = row.number
-        applied, recovered = row.amount_applied, row.amount_recovered
         return (
-            f"{line}\t{number}\t{court_id}\t{cn.year}\t{cn.type_code}\t{cn.seq}\t{row.filed_on.isoformat()}\t"
-            f"{handler}\t{row.status}\t{date(row.concluded_on)}\t{method}\t"
-            f"{n if applied is None else str(applied)}\t{n if recovered is None else str(recovered)}\t"
-            f"{'t' if row.non_litigation else 'f'}\t{original}\t"
-            f"{row.extension_days}\t{date(row.extension_approved_on)}\t{as_of}\t"
-            f"{self.text(self.anomalies(row.anomalies)) if row.anomalies else '[]'}\t{dues}\n"
+            f"{line}\t{number}\t{court_id}\t{year}\t{type_code}\t{seq}\t{filed_on}\t"
+            f"{handler}\t{status}\t{concluded_on}\t{method}\t{applied}\t{recovered}\t"
+            f"{'t' if non_litigation else 'f'}\t{original}\t{extension_days}\t{approved_on}\t{as_of}\t"
+            f"{self.text(self.anomalies(anomalies)) if anomalies else '[]'}\t{dues}\n"
         )
 
-    def parties(self, out: list[Any], n: int, number: str, row: CaseRow) -> int:
-        for role, attr in PARTY_ROLES:
-            names: list[str] = getattr(row, attr)
-            ids: list[str] = getattr(row, f"{role}_ids")
-            phones: list[str] = getattr(row, f"{role}_phones")
-            for i, name in enumerate(names):
-                n += 1
-                free = (
-                    f"{name[: self.name_max]}\t{i}\t{ids[i][: self.id_max] if i < len(ids) else ''}\t"
-                    f"{phones[i][: self.phone_max] if i < len(phones) else ''}"
-                )
-                if _COPY_SPECIAL.search(free):  # a tab, line break or backslash in the free text
-                    free = "\t".join(
-                        (
-                            self.text(name[: self.name_max]),
-                            str(i),
-                            self.text(ids[i][: self.id_max]) if i < len(ids) else "",
-                            self.text(phones[i][: self.phone_max]) if i < len(phones) else "",
-                        )
-                    )
-                out.append(f"{n}\t{number}\t{role}\t{free}\n")
-        return n
+    def party(
+        self, n: int, number: str, role: str, name: str, position: int, id_number: str, phone: str
+    ) -> str:
+        name, id_number, phone = name[: self.name_max], id_number[: self.id_max], phone[: self.phone_max]
+        if _COPY_SPECIAL.search(f"{name}{id_number}{phone}"):  # a tab, line break or backslash
+            name, id_number, phone = self.text(name), self.text(id_number), self.text(phone)
+        return f"{n}\t{number}\t{role}\t{name}\t{position}\t{id_number}\t{phone}\n"
 
     def pack(self, rows: list[Any]) -> str:
         return "".join(rows)
@@ -248,39 +334,50 @@ class SqliteEncoder(CaseEncoder):
         date = self.date
         return (rule, date(due), int(provisional), date(handler_due), date(handler_done))
 
-    def case(
-        self, line: int, number: str, court_id: int, row: CaseRow, handler: str, as_of: Any, dues: Any
+    def amount(self, value: str | None) -> str | None:
+        return value
+
+    def case_values(
+        self,
+        line: int,
+        number: str,
+        court_id: int,
+        year: int,
+        type_code: str,
+        seq: int,
+        filed_on: str,
+        handler: str,
+        status: str,
+        concluded_on: Any,
+        method: str,
+        applied: Any,
+        recovered: Any,
+        non_litigation: bool,
+        original: str,
+        extension_days: int,
+        approved_on: Any,
+        as_of: Any,
+        anomalies: list[str],
+        dues: Any,
     ) -> tuple[Any, ...]:
-        date = self.date
-        cn = row.number
-        applied, recovered = row.amount_applied, row.amount_recovered
         return (
-            line, number, court_id, cn.year, cn.type_code, cn.seq, row.filed_on.isoformat(), handler, row.status,
-            date(row.concluded_on), row.conclusion_method[: self.method_max],
-            None if applied is None else str(applied), None if recovered is None else str(recovered),
-            int(row.non_litigation), row.original_number[: self.original_max], row.extension_days,
-            date(row.extension_approved_on), as_of, self.anomalies(row.anomalies), *dues,
+            line, number, court_id, year, type_code, seq, filed_on, handler, status, concluded_on,
+            method[: self.method_max], applied, recovered, int(non_litigation), original[: self.original_max],
+            extension_days, approved_on, as_of, self.anomalies(anomalies), *dues,
         )  # fmt: skip
 
-    def parties(self, out: list[Any], n: int, number: str, row: CaseRow) -> int:
-        for role, attr in PARTY_ROLES:
-            names: list[str] = getattr(row, attr)
-            ids: list[str] = getattr(row, f"{role}_ids")
-            phones: list[str] = getattr(row, f"{role}_phones")
-            for i, name in enumerate(names):
-                n += 1
-                out.append(
-                    (
-                        n,
-                        number,
-                        role,
-                        name[: self.name_max],
-                        i,
-                        ids[i][: self.id_max] if i < len(ids) else "",
-                        phones[i][: self.phone_max] if i < len(phones) else "",
-                    )
-                )
-        return n
+    def party(
+        self, n: int, number: str, role: str, name: str, position: int, id_number: str, phone: str
+    ) -> tuple[Any, ...]:
+        return (
+            n,
+            number,
+            role,
+            name[: self.name_max],
+            position,
+            id_number[: self.id_max],
+            phone[: self.phone_max],
+        )
 
     def pack(self, rows: list[Any]) -> list[Any]:
         return rows
@@ -300,6 +397,9 @@ class Staging:
         self.persons = self.q(Person._meta.db_table)
         self.resolved: dict[tuple[int, str], tuple[int, bool]] = {}
         self._cache_size: int | None = None  # SQLite: the page cache size to put back
+        # PostgreSQL first load: what ``begin_first_load`` dropped, to be put back
+        self.first_load = False
+        self._dropped: list[tuple[str, str, str, str]] = []  # (kind, table, name, definition)
 
     # -- setup --
 
@@ -420,6 +520,79 @@ class Staging:
             with connection.cursor() as cursor:
                 cursor.executemany(f"INSERT INTO {STAGE_HANDLERS} VALUES (%s, %s, %s, %s)", rows)
 
+    # -- a first load --
+
+    def begin_first_load(self) -> bool:
+        """PostgreSQL, inside the import's transaction, before the first chunk: when the case
+        table is empty (a new installation's first import), lock the case and party tables and
+        drop their unique constraints, secondary indexes and the parties' foreign key to the
+        cases for the load: every row is new, so the merge needs none of them, and building each
+        index once at the end (a sort) is far cheaper than a million random insertions into it,
+        and checking the foreign key once over the whole table cheaper than a trigger per row.
+        ``end_first_load`` puts every one back, by its stored definition and name, before the
+        commit; the DDL is part of the transaction, so an import that fails or is killed leaves
+        the tables exactly as they were. The two tables stay locked (readers wait) until the
+        commit; the foreign keys to other tables (courts, persons, import records) are kept, since
+        dropping one would lock that table as well. Returns whether this is a first load."""
+        if not self.pg:
+            return False
+        tables = [EnforcementCase._meta.db_table, CaseParty._meta.db_table]
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {self.cases})")
+            if cursor.fetchone()[0]:
+                return False
+            cursor.execute(f"LOCK TABLE {self.cases}, {self.parties} IN ACCESS EXCLUSIVE MODE")
+            cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {self.cases})")
+            if cursor.fetchone()[0]:
+                return False  # written meanwhile: the usual merge
+            # foreign keys first, then unique constraints (their indexes go with them), then
+            # the other secondary indexes; put back in the reverse order
+            # (only foreign keys between these two tables: dropping one that refers to another
+            # table would lock that table too — the courts, the persons, the import records)
+            cursor.execute(
+                "SELECT CASE c.contype WHEN 'f' THEN 'fk' ELSE 'unique' END, c.conrelid::regclass::text, "
+                "quote_ident(c.conname), pg_get_constraintdef(c.oid) FROM pg_constraint c "
+                "WHERE c.conrelid = ANY(%s::regclass[]) "
+                "AND (c.contype = 'u' OR (c.contype = 'f' AND c.confrelid = ANY(%s::regclass[]))) "
+                "ORDER BY c.contype, c.conname",
+                [tables, tables],
+            )
+            dropped = list(cursor.fetchall())
+            cursor.execute(
+                "SELECT 'index', i.indrelid::regclass::text, i.indexrelid::regclass::text, "
+                "pg_get_indexdef(i.indexrelid) FROM pg_index i "
+                "WHERE i.indrelid = ANY(%s::regclass[]) AND NOT i.indisprimary AND NOT EXISTS "
+                "(SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid AND c.conrelid = i.indrelid) "
+                "ORDER BY 3",
+                [tables],
+            )
+            dropped += cursor.fetchall()
+            for kind, table, name, _ in dropped:
+                if kind == "index":
+                    cursor.execute(f"DROP INDEX {name}")
+                else:
+                    cursor.execute(f"ALTER TABLE {table} DROP CONSTRAINT {name}")
+        self._dropped = [(kind, table, name, definition) for kind, table, name, definition in dropped]
+        self.first_load = True
+        return True
+
+    def end_first_load(self) -> None:
+        """Build the indexes and constraints ``begin_first_load`` dropped (the foreign keys are
+        checked over the whole tables as they are added), with more memory for the sorts."""
+        if not self.first_load:
+            return
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT current_setting('maintenance_work_mem')")
+            before = cursor.fetchone()[0]
+            cursor.execute("SELECT set_config('maintenance_work_mem', %s, true)", [FIRST_LOAD_SORT_MEMORY])
+            for kind, table, name, definition in reversed(self._dropped):
+                if kind == "index":
+                    cursor.execute(definition)
+                else:
+                    cursor.execute(f"ALTER TABLE {table} ADD CONSTRAINT {name} {definition}")
+            cursor.execute("SELECT set_config('maintenance_work_mem', %s, true)", [before])
+        self._dropped, self.first_load = [], False
+
     # -- the merge --
 
     @contextlib.contextmanager
@@ -477,13 +650,21 @@ class Staging:
         # PostgreSQL inserts a chunk's cases in number order and their parties in case order, so
         # that the indexes on the number and on the parties' case fill in order; SQLite, merging
         # the whole file at once, keeps file order (its rowid order: no sort of a million rows)
-        case_order, party_order = ("s.number", "c.id, p.n") if self.pg else ("s.line", "p.n")
+        case_order, party_order = (
+            ("ORDER BY s.number", "ORDER BY c.id, p.n") if self.pg else ("ORDER BY s.line", "ORDER BY p.n")
+        )
+        if self.first_load:  # no index to fill in order: as staged
+            case_order, party_order = "", ""
         with connection.cursor() as cursor, self._index_lookups(cursor):
-            cursor.execute(
-                f"SELECT COUNT(*), COALESCE(SUM(CASE WHEN {older} THEN 1 ELSE 0 END), 0) "
-                f"FROM {s} s {join} {self.cases} c ON c.number = s.number"
-            )
-            matched, newer_stored = cursor.fetchone()
+            if self.first_load:
+                # the table was empty and the reader refuses repeated numbers: every row is new
+                matched, newer_stored = 0, 0
+            else:
+                cursor.execute(
+                    f"SELECT COUNT(*), COALESCE(SUM(CASE WHEN {older} THEN 1 ELSE 0 END), 0) "
+                    f"FROM {s} s {join} {self.cases} c ON c.number = s.number"
+                )
+                matched, newer_stored = cursor.fetchone()
             skipped_older = 0 if force else int(newer_stored)
             updated = created = 0
 
@@ -548,13 +729,13 @@ class Staging:
                 insert_cases = (
                     f"INSERT INTO {self.cases} ({', '.join([*map(q, given), *case_extra])}) "
                     f"SELECT {', '.join([*values, *(['%s'] * len(case_extra))])} FROM {s} s {handler_join} "
-                    f"{only_new}ORDER BY {case_order}"
+                    f"{only_new}{case_order}"
                 )
                 if together:
                     cursor.execute("SET LOCAL enable_hashjoin = on")
                     cursor.execute(
                         f"WITH c AS ({insert_cases} RETURNING id, number), "
-                        f"p AS ({insert_parties}c ON c.number = p.number ORDER BY c.id, p.n RETURNING 1) "
+                        f"p AS ({insert_parties}c ON c.number = p.number {party_order} RETURNING 1) "
                         "SELECT (SELECT COUNT(*) FROM c), (SELECT COUNT(*) FROM p)",
                         [import_id, when, *case_params, *extra_params],
                     )
@@ -566,7 +747,7 @@ class Staging:
 
             if (updated or created) and not together:
                 # the parties of every case this merge wrote, created or updated
-                cursor.execute(f"{written_parties}ORDER BY {party_order}", [*extra_params, import_id])
+                cursor.execute(f"{written_parties}{party_order}", [*extra_params, import_id])
         return {
             "created": created,
             "updated": updated,
