@@ -10,8 +10,11 @@ in its own process:
 
 * **first scan** — no candidates yet (the table is emptied first): every qualifying case becomes
   a candidate;
-* **daily re-scan** — the candidates of the first scan exist: the steady state, most rows only
-  marked as seen.
+* **re-scan the same day** — the candidates of the first scan exist and were seen today:
+  nothing to write;
+* **next day's scan** — the candidates exist and were last seen yesterday: the daily steady
+  state, every still-qualifying candidate marked as seen (plus the cases whose due date passed
+  overnight).
 
 Target: ≤ 5 s for a whole run of every rule. Prints a Markdown table for docs/benchmarks.md.
 Exits 1 when the target is missed.
@@ -35,6 +38,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_import import ROOT, prepared_database  # noqa: E402
 
 TARGET_SECONDS = 5.0
+MODES = {
+    "first": "first scan (no candidates yet)",
+    "again": "re-scan the same day",
+    "next": "next day's scan",
+}
 
 
 def worker(mode: str) -> None:
@@ -44,6 +52,7 @@ def worker(mode: str) -> None:
 
     django.setup()
     from django.db import connection
+    from django.utils import timezone
 
     from zhijian.cases.models import CaseStatus, EnforcementCase, ScanCandidate
     from zhijian.cases.scans import run_scans
@@ -51,8 +60,9 @@ def worker(mode: str) -> None:
     if mode == "first":
         with connection.cursor() as cursor:
             cursor.execute(f"TRUNCATE {ScanCandidate._meta.db_table}")
+    today = timezone.localdate() + dt.timedelta(days=1 if mode == "next" else 0)
     t0 = time.perf_counter()
-    result = run_scans()
+    result = run_scans(today=today)
     seconds = time.perf_counter() - t0
     print(
         json.dumps(
@@ -78,7 +88,7 @@ def main() -> None:
         "--pg-url", default=os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432")
     )
     parser.add_argument("--no-events", action="store_true", help="cases only, without process nodes")
-    parser.add_argument("--worker", choices=["first", "again"], help=argparse.SUPPRESS)
+    parser.add_argument("--worker", choices=list(MODES), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
         worker(args.worker)
@@ -87,10 +97,10 @@ def main() -> None:
     url = prepared_database("postgres", args.rows, Path(args.workdir), args.pg_url, events=not args.no_events)
     env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "zhijian.settings"}
     env.setdefault("ZHIJIAN_DATA_DIR", str(Path(args.workdir) / "postgres"))
-    times: dict[str, list[float]] = {"first": [], "again": []}
+    times: dict[str, list[float]] = {mode: [] for mode in MODES}
     info: dict[str, dict[str, object]] = {}
     for run in range(args.runs):
-        for mode in ("first", "again"):
+        for mode in MODES:
             out = subprocess.run(
                 [sys.executable, __file__, "--worker", mode],
                 env=env,
@@ -105,7 +115,7 @@ def main() -> None:
                 f"run {run + 1} {mode}: {r['seconds']:.2f} s, {r['candidates']:,} candidates", file=sys.stderr
             )
 
-    first, again = statistics.median(times["first"]), statistics.median(times["again"])
+    median = {mode: statistics.median(times[mode]) for mode in MODES}
     cases, open_cases = info["first"]["cases"], info["first"]["open"]
     print(f"# scan benchmark — PostgreSQL — {dt.datetime.now().isoformat(timespec='seconds')}")
     print(
@@ -113,16 +123,15 @@ def main() -> None:
         f"{cases:,} cases ({open_cases:,} open); median of {args.runs} runs"
     )
     print()
-    print("| run | median time | candidates after |")
-    print("|---|---:|---:|")
-    print(f"| first scan (no candidates yet) | {first:.2f} s | {info['first']['candidates']:,} |")
-    print(f"| daily re-scan | {again:.2f} s | {info['again']['candidates']:,} |")
+    print("| run | median time | runs | candidates after |")
+    print("|---|---:|---|---:|")
+    for mode, label in MODES.items():
+        runs = " / ".join(f"{t:.2f}" for t in times[mode])
+        print(f"| {label} | {median[mode]:.2f} s | {runs} | {info[mode]['candidates']:,} |")
     print()
-    print("per rule (first scan): " + json.dumps(info["first"]["result"], ensure_ascii=False))
-    print(
-        f"runs (s): first {[round(t, 2) for t in times['first']]}, again {[round(t, 2) for t in times['again']]}"
-    )
-    ok = max(first, again) <= TARGET_SECONDS
+    for mode in MODES:
+        print(f"per rule ({mode}): " + json.dumps(info[mode]["result"], ensure_ascii=False))
+    ok = max(median.values()) <= TARGET_SECONDS
     print(f"target ≤ {TARGET_SECONDS:.0f} s: {'met' if ok else 'MISSED'}")
     sys.exit(0 if ok else 1)
 

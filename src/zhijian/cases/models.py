@@ -359,9 +359,13 @@ class ScanCandidate(models.Model):
     due date: a dismissed candidate stays dismissed on re-scan until the case's facts change
     (a new due date makes a new candidate; a case that no longer qualifies is 已消除)."""
 
-    case = models.ForeignKey(EnforcementCase, on_delete=models.CASCADE, related_name="candidates")
+    # no index of their own: the identity constraint's index begins with the case, the page's
+    # index with the court
+    case = models.ForeignKey(
+        EnforcementCase, on_delete=models.CASCADE, related_name="candidates", db_index=False
+    )
     court = models.ForeignKey(
-        "org.Court", on_delete=models.PROTECT, related_name="+", verbose_name="执行法院"
+        "org.Court", on_delete=models.PROTECT, related_name="+", verbose_name="执行法院", db_index=False
     )
     rule = models.CharField("规则", max_length=40, choices=ScanRule.choices)
     due_date = models.DateField("届满日")
@@ -393,8 +397,6 @@ class ScanCandidate(models.Model):
         indexes = [
             # the scan page: a court's candidates by rule and state, most overdue first
             models.Index(fields=["court", "rule", "state", "due_date"], name="cases_candidate_page"),
-            # run_scans: a rule's candidates that are not yet resolved
-            models.Index(fields=["rule", "state"], name="cases_candidate_rule_state"),
         ]
         verbose_name = "扫描线索"
         verbose_name_plural = "扫描线索"
