@@ -528,3 +528,59 @@ def test_the_readers_fast_path_stages_exactly_what_the_full_validation_stages(
     # both paths were exercised, and rows of both were staged and refused
     assert sum(v is not None for v in quick_rows) > 30 and sum(v is None for v in quick_rows) > 30
     assert chunks[0][1] > 30 and rejected > 30 and errors
+
+
+def test_the_pg_encoders_common_party_rows_are_the_general_ones() -> None:
+    """``PgEncoder.party_values`` writes the common row (one party each side, no numbers) itself;
+    it must be what the general path writes, staged or for a first load."""
+    from zhijian.cases.staging import CaseEncoder, PgEncoder
+
+    for direct in (False, True):
+        enc = PgEncoder()
+        enc.direct, enc.party_tail = direct, "\t7" if direct else ""
+        for applicants, respondents, ids in (
+            (["王五"], ["某公司"], []),
+            (["王\t五"], ["某公司"], []),
+            (["王五"], ["某公司"], ["1101"]),
+            (["王五", "赵六"], ["某公司"], []),
+            (["甲" * 300], ["乙"], []),
+        ):
+            ours: list[str] = []
+            general: list[str] = []
+            args = (applicants, ids, [], respondents, [], [])
+            n1 = enc.party_values(ours, 4, "（2026）测0101执1号", *args)
+            n2 = CaseEncoder.party_values(enc, general, 4, "（2026）测0101执1号", *args)
+            assert (ours, n1) == (general, n2)
+
+
+def test_a_first_load_numbers_new_persons_in_batches(
+    world: Any, rules: None, tmp_path: Path, small_chunks: None, monkeypatch: Any
+) -> None:
+    """On PostgreSQL a first import writes straight into the empty tables; the reading thread
+    numbers new persons from ids the calling thread takes from the sequence, a batch at a time
+    (here one: every new handler asks for more)."""
+    from zhijian.cases.staging import Staging
+
+    monkeypatch.setattr(services, "PERSON_ID_BATCH", 1)
+    loads: list[int] = []
+    load_direct = Staging.load_direct
+    monkeypatch.setattr(Staging, "load_direct", lambda self, *a: loads.append(1) or load_direct(self, *a))
+    Person.objects.create(court=world.courts["a"], name="赵六", note="已有")
+    lines = [row(n, handler=["张三", "李四", "王五", "赵六", ""][n % 5]) for n in range(1, 12)]
+    result = import_cases(write(tmp_path, lines), actor=None)
+    assert counts(result) == (11, 0, 0, 0)
+    assert bool(loads) == (connection.vendor == "postgresql")
+    for case in EnforcementCase.objects.select_related("handler"):
+        expected = ["张三", "李四", "王五", "赵六", ""][case.seq % 5]
+        assert (case.handler.name if case.handler else "") == expected
+        assert case.parties.count() == 3
+    assert Person.objects.filter(name="赵六").count() == 1
+    assert Person.objects.count() == 4
+    # the case table's sequence goes on after the loaded ids
+    extra = EnforcementCase.objects.create(
+        number="（2026）测0101执99号", year=2026, court=world.courts["a"], type_code="执", seq=99,
+        filed_on=dt.date(2026, 3, 2), status="open",
+    )  # fmt: skip
+    assert extra.pk > max(EnforcementCase.objects.exclude(pk=extra.pk).values_list("pk", flat=True))
+    again = import_cases(write(tmp_path, lines, "again.csv"), actor=None)
+    assert counts(again) == (0, 0, 11, 0)

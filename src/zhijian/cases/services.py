@@ -59,20 +59,19 @@ from .rows import (
     PARTY_SEPARATORS,
     HeaderMap,
     RowError,
-    _aligned,
-    _parties,
     _text,
     map_headers,
     read_table,
     validate_case_row,
 )
-from .staging import CaseEncoder, Staging, max_length
+from .staging import CaseEncoder, DirectLayout, Staging, max_length
 from .values import parse_amount, parse_date, parse_status
 
 CHUNK = 25_000  # staged rows per chunk (PostgreSQL merges chunk by chunk)
 SQLITE_CHUNK = 10_000  # SQLite only stages them (smaller: less Python memory in flight)
 SWITCH_INTERVAL = 0.0005  # seconds (sys.setswitchinterval) while the reading thread runs
 MAX_STORED_ERRORS = 5000
+PERSON_ID_BATCH = 256  # person ids a first load takes from the sequence at a time
 # PostgreSQL: one import merges at a time (the counts are taken before the writes)
 IMPORT_LOCK = 0x7A6A_0001
 CASE_FIELDS = (
@@ -202,7 +201,6 @@ def import_cases(
         # The reading thread is busy in Python the whole time; with the default 5 ms switch
         # interval every database round trip of this thread would wait for the GIL that long.
         sys.setswitchinterval(SWITCH_INTERVAL)
-        reader.start()
         refused = (merge.streaming if stage.pg else merge.staged)(reader, stage, progress)
     except BaseException:
         reader.close()
@@ -255,9 +253,17 @@ class _Chunk:
     parties: Any
     handlers: set[tuple[int, str]]  # (court id, name) of this chunk's handlers
     failed: bool  # some row so far was invalid
+    # a first load: the persons this chunk creates (id, court id, name), its last case id
+    persons: list[tuple[int, int, str]] = field(default_factory=list)
+    last_id: int = 0
 
 
 _DONE = object()
+_NEED_PERSON_IDS = object()  # the reading thread asks the calling thread for person ids
+
+
+class _Stopped(Exception):
+    pass
 
 
 class _Reader:
@@ -293,6 +299,12 @@ class _Reader:
         self.latest_as_of: dt.date | None = None
         self._queue: queue.Queue[Any] = queue.Queue(maxsize=2)
         self._stop = threading.Event()
+        # a first load (``direct``): rows for the tables themselves, persons numbered here from
+        # ids the calling thread takes from the sequence (``person_ids``, answered in ``chunks``)
+        self.direct: DirectLayout | None = None
+        self.person_ids: Callable[[int], list[int]] | None = None
+        self._pool: list[int] = []
+        self._replies: queue.Queue[list[int]] = queue.Queue()
         self._thread = threading.Thread(target=self._run, name="case-import-reader", daemon=True)
 
     def start(self) -> None:
@@ -303,16 +315,34 @@ class _Reader:
             item = self._queue.get()
             if item is _DONE:
                 return
+            if item is _NEED_PERSON_IDS:
+                assert self.person_ids is not None
+                self._replies.put(self.person_ids(PERSON_ID_BATCH))
+                continue
             if isinstance(item, BaseException):
                 raise item
             yield item
 
     def close(self) -> None:
         self._stop.set()
+        if self._thread.ident is None:
+            return  # never started
         while self._thread.is_alive():
             with contextlib.suppress(queue.Empty):
                 self._queue.get(timeout=0.05)
         self._thread.join()
+
+    def _person_id(self) -> int:
+        """A new person's id (reading thread): from the pool, refilled by the calling thread."""
+        if not self._pool:
+            if not self._put(_NEED_PERSON_IDS):
+                raise _Stopped
+            while not self._pool:
+                if self._stop.is_set():
+                    raise _Stopped
+                with contextlib.suppress(queue.Empty):
+                    self._pool = self._replies.get(timeout=0.1)
+        return self._pool.pop(0)
 
     def _put(self, item: Any) -> bool:
         while not self._stop.is_set():
@@ -329,6 +359,8 @@ class _Reader:
                 if not self._put(chunk):
                     return
             self._put(_DONE)
+        except _Stopped:
+            return
         except BaseException as exc:  # handed to the calling thread, which raises it
             self._put(exc)
 
@@ -371,7 +403,8 @@ class _Reader:
         scale_applied = headers.scales.get("amount_applied", Decimal(1))
         scale_recovered = headers.scales.get("amount_recovered", Decimal(1))
         plain = scale_applied == 1 and scale_recovered == 1
-        canonical, plain_amount, separated = _CANONICAL.fullmatch, _PLAIN_CENTS.fullmatch, _SEPARATOR.search
+        canonical, plain_amount = _CANONICAL.fullmatch, _PLAIN_CENTS.fullmatch
+        separated, split = _SEPARATOR.search, _SEPARATOR.split  # (split: as rows' translate + split)
         encode_date, encode_amount = enc.date, enc.amount
         dates: dict[str, tuple[dt.date | None, Any]] = {}
         status_of: dict[str, str] = {}
@@ -395,11 +428,19 @@ class _Reader:
                 return _BAD
             return encode_amount(None if value is None else str(value))
 
-        def names(text: str, split: Callable[[Any], list[str]]) -> list[str]:
+        def parties(text: str) -> list[str]:  # as rows._parties (a str cell)
             value = text.strip()
-            if separated(value):
-                return split(text)
-            return [value[:30] if split is _aligned else value] if value else []
+            if not separated(value):
+                return [value] if value else []
+            return [p for p in map(str.strip, split(value)) if p]
+
+        def aligned(text: str) -> list[str]:  # as rows._aligned (a str cell)
+            value = text.strip()
+            if not value:
+                return []
+            if not separated(value):
+                return [value[:30]]
+            return [p.strip()[:30] for p in split(value)]
 
         def quick(cells: list[Any]) -> tuple[Any, ...] | None:
             (number_t, filed_t, handler_t, status_t, concluded_t, method_t, applied_t, recovered_t,
@@ -467,12 +508,12 @@ class _Reader:
             return (
                 number, court_code, year, match[3], int(seq_text), filed_on, filed[1], handler_t.strip(), status, concluded[1], method, applied, recovered,
                 non_litigation, original, extension_days, approved[0], approved[1], as_of[0], anomalies,
-                names(applicants_t, _parties) if applicants_t else [],
-                names(applicant_ids_t, _aligned) if applicant_ids_t else [],
-                names(applicant_phones_t, _aligned) if applicant_phones_t else [],
-                names(respondents_t, _parties) if respondents_t else [],
-                names(respondent_ids_t, _aligned) if respondent_ids_t else [],
-                names(respondent_phones_t, _aligned) if respondent_phones_t else [],
+                parties(applicants_t) if applicants_t else [],
+                aligned(applicant_ids_t) if applicant_ids_t else [],
+                aligned(applicant_phones_t) if applicant_phones_t else [],
+                parties(respondents_t) if respondents_t else [],
+                aligned(respondent_ids_t) if respondent_ids_t else [],
+                aligned(respondent_phones_t) if respondent_phones_t else [],
             )  # fmt: skip
 
         return quick
@@ -487,6 +528,11 @@ class _Reader:
         handler_max = max_length(Person, "name")
         header_row, width = self.header_row, len(self.header_row)
         quick = self._quick() if self.fast else None
+        direct = self.direct
+        next_id = direct.first_id if direct else 0
+        persons = dict(direct.persons) if direct else {}
+        case_tail = direct.case_tail if direct else ""
+        new_persons: list[tuple[int, int, str]] = []
         seen: dict[str, int] = {}
         dues: dict[tuple[Any, ...], Any] = {}
         cases: list[Any] = []
@@ -566,18 +612,35 @@ class _Reader:
                     due = dues.get(key)
                     if due is None:
                         due = dues[key] = self._dues(*key)
+                    # staged: the file's line, the number and the handler's name; on a first load
+                    # the case's id, its handler's person and the columns of the table itself
+                    ref: Any = line
+                    handler_ref, party_ref = handler, number
+                    if direct is not None:
+                        ref = party_ref = next_id
+                        next_id += 1
+                        ambiguous = False
+                        if handler:
+                            person = persons.get((court_id, handler))
+                            if person is None:
+                                person = persons[(court_id, handler)] = (self._person_id(), False)
+                                new_persons.append((person[0], court_id, handler))
+                            handler_ref, ambiguous = str(person[0]), person[1]
+                        else:
+                            handler_ref = "\\N"
+                        due = f"{due}\t{'t' if ambiguous else 'f'}{case_tail}"
                     if values is not None:
                         v = values
                         cases.append(
                             case_values(
-                                line,
+                                ref,
                                 number,
                                 court_id,
                                 v[2],
                                 type_code,
                                 v[4],
                                 v[6],
-                                handler,
+                                handler_ref,
                                 v[8],
                                 v[9],
                                 v[10],
@@ -593,12 +656,12 @@ class _Reader:
                             )  # fmt: skip
                         )
                         party_n = party_values(
-                            parties, party_n, number, v[20], v[21], v[22], v[23], v[24], v[25]
+                            parties, party_n, party_ref, v[20], v[21], v[22], v[23], v[24], v[25]
                         )
                     else:
                         assert row is not None
-                        cases.append(encode_case(line, number, court_id, row, handler, last_as_of[1], due))
-                        party_n = encode_parties(parties, party_n, number, row)
+                        cases.append(encode_case(ref, number, court_id, row, handler_ref, last_as_of[1], due))
+                        party_n = encode_parties(parties, party_n, party_ref, row)
                     if handler:
                         handlers.add((court_id, handler))
             if row_errors:
@@ -607,10 +670,14 @@ class _Reader:
                     self.errors.extend(row_errors)
             if len(cases) >= chunk_size or since >= chunk_size:
                 yield _Chunk(
-                    self.rows, len(cases), enc.pack(cases), enc.pack(parties), handlers, bool(self.rejected)
-                )
-                cases, parties, handlers, since = [], [], set(), 0
-        yield _Chunk(self.rows, len(cases), enc.pack(cases), enc.pack(parties), handlers, bool(self.rejected))
+                    self.rows, len(cases), enc.pack(cases), enc.pack(parties), handlers, bool(self.rejected),
+                    new_persons, next_id - 1,
+                )  # fmt: skip
+                cases, parties, handlers, since, new_persons = [], [], set(), 0, []
+        yield _Chunk(
+            self.rows, len(cases), enc.pack(cases), enc.pack(parties), handlers, bool(self.rejected),
+            new_persons, next_id - 1,
+        )  # fmt: skip
 
 
 # --- phase 2: the merge ----------------------------------------------------------------------
@@ -652,16 +719,26 @@ class _Merge:
                 # foreign keys checked with each chunk, while its rows are in the buffer cache,
                 # not all at the commit
                 cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            # an empty case table: the rows go in without the indexes and foreign keys, which
-            # are built once at the end (staging.Staging.begin_first_load)
-            stage.begin_first_load()
+            # an empty case table: the rows go straight into the tables, without the indexes,
+            # which are built once at the end (staging.Staging.begin_first_load, direct_layout)
+            direct = stage.begin_first_load()
+            if direct:
+                reader.direct = stage.direct_layout(import_id=self.case_import.pk, now=timezone.now())
+                reader.person_ids = stage.person_ids
+                reader.encoder.direct = True
+                reader.encoder.party_tail = reader.direct.party_tail
+            reader.start()
             merged = 0
             for chunk in reader.chunks():
                 if progress is not None:
                     progress("validate", chunk.rows, None)
                 if chunk.failed and not self.skip_invalid:
                     continue  # refused in the end: read on for every error, write nothing
-                if chunk.staged:
+                if direct:
+                    stage.load_direct(chunk.cases, chunk.parties, chunk.persons, chunk.last_id)
+                    self.counts["created"] += chunk.staged
+                    merged += chunk.staged
+                elif chunk.staged:
                     stage.load(chunk.cases, chunk.parties)
                     stage.resolve_handlers(chunk.handlers)
                     self._merge_staged(stage, chunk.staged)
@@ -671,6 +748,8 @@ class _Merge:
             if refused is not None:
                 transaction.set_rollback(True)
                 return refused
+            if direct:
+                stage.finish_direct()
             stage.end_first_load()
             self.record_reading(reader)
             if progress is not None:
@@ -681,6 +760,7 @@ class _Merge:
 
     def staged(self, reader: _Reader, stage: Staging, progress: Progress | None) -> list[RowError] | None:
         """SQLite: stage everything (TEMP database only), then merge in one transaction."""
+        reader.start()
         staged = 0
         handlers: set[tuple[int, str]] = set()
         for chunk in reader.chunks():

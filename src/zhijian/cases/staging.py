@@ -32,6 +32,8 @@ import json
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from django.db import connection
@@ -103,6 +105,31 @@ EMPTIED = ("suspended_since", *(f for f in NODE_FIELDS if f not in ("handler_due
 _field = EnforcementCase._meta.get_field
 
 
+@dataclass
+class DirectLayout:
+    """What the reading thread needs to encode a first load's rows for the tables themselves."""
+
+    first_id: int  # the first case's id; the next ones follow
+    case_tail: str  # the columns every case row ends with (COPY text, after handler_ambiguous)
+    party_tail: str
+    persons: dict[tuple[int, str], tuple[int, bool]]  # (court, name) → (person, ambiguous)
+
+
+def _copy_text(value: Any) -> str:
+    """A constant column value as COPY text."""
+    if value is None:
+        return "\\N"
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    if isinstance(value, (int, Decimal)):
+        return str(value)
+    if isinstance(value, (dt.datetime, dt.date)):
+        return value.isoformat()
+    if isinstance(value, str):
+        return PgEncoder.text(value)
+    raise TypeError(f"no COPY text for {value!r}")
+
+
 def max_length(model: type[Model], name: str) -> int:
     return int(getattr(model._meta.get_field(name), "max_length", 0) or 0)
 
@@ -119,6 +146,9 @@ class CaseEncoder(ABC):
     the subclass: lines of COPY text (PostgreSQL) or tuples for ``executemany`` (SQLite)."""
 
     pg = False
+    # PostgreSQL, a first load (``Staging.direct_layout``): rows for the tables themselves
+    direct = False
+    party_tail = ""
 
     def __init__(self) -> None:
         self.method_max = max_length(EnforcementCase, "conclusion_method")
@@ -298,13 +328,56 @@ class PgEncoder(CaseEncoder):
         dues: Any,
     ) -> str:
         method, original = method[: self.method_max], original[: self.original_max]
-        if _COPY_SPECIAL.search(f"{handler}{method}{original}"):  # the free text, escaped if need be
-            handler, method, original = self.text(handler), self.text(method), self.text(original)
+        # the free text, escaped if need be (on a first load ``handler`` is the person's id or \N)
+        if _COPY_SPECIAL.search(f"{'' if self.direct else handler}{method}{original}"):
+            method, original = self.text(method), self.text(original)
+            handler = handler if self.direct else self.text(handler)
         return (
             f"{line}\t{number}\t{court_id}\t{year}\t{type_code}\t{seq}\t{filed_on}\t"
             f"{handler}\t{status}\t{concluded_on}\t{method}\t{applied}\t{recovered}\t"
             f"{'t' if non_litigation else 'f'}\t{original}\t{extension_days}\t{approved_on}\t{as_of}\t"
             f"{self.text(self.anomalies(anomalies)) if anomalies else '[]'}\t{dues}\n"
+        )
+
+    def party_values(
+        self,
+        out: list[Any],
+        n: int,
+        number: Any,
+        applicants: list[str],
+        applicant_ids: list[str],
+        applicant_phones: list[str],
+        respondents: list[str],
+        respondent_ids: list[str],
+        respondent_phones: list[str],
+    ) -> int:
+        # CaseEncoder.party_values with ``party`` inlined for the common rows (one party of each
+        # role, no ID or phone number, nothing to escape)
+        if (
+            len(applicants) == 1
+            and len(respondents) == 1
+            and not (applicant_ids or applicant_phones or respondent_ids or respondent_phones)
+        ):
+            a, r = applicants[0][: self.name_max], respondents[0][: self.name_max]
+            if not _COPY_SPECIAL.search(f"{a}{r}"):
+                if self.direct:
+                    tail = f"\t0\t\t{self.party_tail}\n"
+                    out.append(f"{number}\tapplicant\t{a}{tail}")
+                    out.append(f"{number}\trespondent\t{r}{tail}")
+                else:
+                    out.append(f"{n + 1}\t{number}\tapplicant\t{a}\t0\t\t\n")
+                    out.append(f"{n + 2}\t{number}\trespondent\t{r}\t0\t\t\n")
+                return n + 2
+        return super().party_values(
+            out,
+            n,
+            number,
+            applicants,
+            applicant_ids,
+            applicant_phones,
+            respondents,
+            respondent_ids,
+            respondent_phones,
         )
 
     def party(
@@ -313,6 +386,8 @@ class PgEncoder(CaseEncoder):
         name, id_number, phone = name[: self.name_max], id_number[: self.id_max], phone[: self.phone_max]
         if _COPY_SPECIAL.search(f"{name}{id_number}{phone}"):  # a tab, line break or backslash
             name, id_number, phone = self.text(name), self.text(id_number), self.text(phone)
+        if self.direct:  # a first load: ``number`` is the case's id, the row goes to the party table
+            return f"{number}\t{role}\t{name}\t{position}\t{id_number}\t{phone}{self.party_tail}\n"
         return f"{n}\t{number}\t{role}\t{name}\t{position}\t{id_number}\t{phone}\n"
 
     def pack(self, rows: list[Any]) -> str:
@@ -400,6 +475,8 @@ class Staging:
         # PostgreSQL first load: what ``begin_first_load`` dropped, to be put back
         self.first_load = False
         self._dropped: list[tuple[str, str, str, str]] = []  # (kind, table, name, definition)
+        self._direct_columns: tuple[list[str], list[str]] = ([], [])
+        self._last_id = 0
 
     # -- setup --
 
@@ -525,15 +602,16 @@ class Staging:
     def begin_first_load(self) -> bool:
         """PostgreSQL, inside the import's transaction, before the first chunk: when the case
         table is empty (a new installation's first import), lock the case and party tables and
-        drop their unique constraints, secondary indexes and the parties' foreign key to the
-        cases for the load: every row is new, so the merge needs none of them, and building each
-        index once at the end (a sort) is far cheaper than a million random insertions into it,
-        and checking the foreign key once over the whole table cheaper than a trigger per row.
-        ``end_first_load`` puts every one back, by its stored definition and name, before the
-        commit; the DDL is part of the transaction, so an import that fails or is killed leaves
-        the tables exactly as they were. The two tables stay locked (readers wait) until the
-        commit; the foreign keys to other tables (courts, persons, import records) are kept, since
-        dropping one would lock that table as well. Returns whether this is a first load."""
+        drop, for the load, their unique constraints, secondary indexes and the parties' foreign
+        key to the cases: every row is new, so nothing needs them meanwhile; building an index
+        once at the end (a sort, with parallel workers) is cheaper than maintaining it row by
+        row, and checking the foreign key once over the whole table far cheaper than a trigger
+        per row. ``end_first_load`` puts every one back, by its stored definition and name,
+        before the commit; the DDL is part of the transaction, so an import that fails or is
+        killed leaves the tables exactly as they were. The two tables stay locked (readers wait)
+        until the commit. The foreign keys to other tables (courts, persons, import records) are
+        kept, since dropping one would lock that table as well. Returns whether this is a first
+        load."""
         if not self.pg:
             return False
         tables = [EnforcementCase._meta.db_table, CaseParty._meta.db_table]
@@ -575,6 +653,79 @@ class Staging:
         self._dropped = [(kind, table, name, definition) for kind, table, name, definition in dropped]
         self.first_load = True
         return True
+
+    def direct_layout(self, *, import_id: int, now: dt.datetime) -> DirectLayout:
+        """A first load writes the reader's rows straight into the case and party tables with
+        ``COPY`` (``load_direct``): no staging, no ``INSERT … SELECT``. The reader numbers the
+        cases itself from the id this takes from the case table's sequence (the table is empty
+        and locked: nobody else takes ids meanwhile; ``finish_direct`` moves the sequence past
+        the last one), gives each case its handler's person (the existing ones are read here,
+        new ones numbered from the person sequence, ``person_ids``) and ends each row with the
+        columns every case of the import shares."""
+        case_columns = [{"line": "id", "handler": "handler_id"}.get(c, c) for c, _ in CASE_COLUMNS]
+        case_columns += ["handler_ambiguous", "last_import_id", "updated_at"]
+        extra, extra_params = self._defaults(EnforcementCase, case_columns)
+        when = EnforcementCase._meta.get_field("updated_at").get_db_prep_save(now, connection)
+        case_tail = "".join(f"\t{_copy_text(v)}" for v in [import_id, when, *extra_params])
+        party_columns = ["case_id", "role", "name", "position", "id_number", "phone"]
+        party_extra, party_params = self._defaults(CaseParty, party_columns)
+        persons: dict[tuple[int, str], list[tuple[dt.datetime, int]]] = {}
+        for court_id, name, pk, created in Person.objects.values_list("court_id", "name", "pk", "created_at"):
+            persons.setdefault((court_id, name), []).append((created, pk))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, 'id'))", [EnforcementCase._meta.db_table]
+            )
+            first_id = int(cursor.fetchone()[0])
+        self._direct_columns = (
+            [*map(self.q, case_columns), *extra],
+            [*map(self.q, party_columns), *party_extra],
+        )
+        self._last_id = first_id - 1
+        return DirectLayout(
+            first_id=first_id,
+            case_tail=case_tail,
+            party_tail="".join(f"\t{_copy_text(v)}" for v in party_params),
+            persons={key: (min(found)[1], len(found) > 1) for key, found in persons.items()},
+        )
+
+    def person_ids(self, count: int) -> list[int]:
+        """``count`` new ids from the person sequence (for the persons a first load creates)."""
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                [Person._meta.db_table, count],
+            )
+            return [int(pk) for (pk,) in cursor.fetchall()]
+
+    def load_direct(
+        self, cases: str, parties: str, persons: list[tuple[int, int, str]], last_id: int
+    ) -> None:
+        """A first load's chunk: its new persons (id, court, name), then its cases and parties."""
+        if persons:
+            Person.objects.bulk_create(
+                [Person(pk=pk, court_id=c, name=n, note=PERSON_NOTE) for pk, c, n in persons]
+            )
+        case_columns, party_columns = self._direct_columns
+        with connection.cursor() as cursor:
+            raw = cursor.cursor
+            for table, columns, data in (
+                (self.cases, case_columns, cases),
+                (self.parties, party_columns, parties),
+            ):
+                if data:
+                    with raw.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+                        copy.write(data)
+        self._last_id = max(self._last_id, last_id)
+
+    def finish_direct(self) -> None:
+        """After a first load's last chunk: the case sequence continues after the last id."""
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT setval(pg_get_serial_sequence(%s, 'id'), GREATEST(%s, (SELECT MAX(id) FROM "
+                f"{self.cases})), true)",
+                [EnforcementCase._meta.db_table, self._last_id],
+            )
 
     def end_first_load(self) -> None:
         """Build the indexes and constraints ``begin_first_load`` dropped (the foreign keys are
