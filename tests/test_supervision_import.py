@@ -326,3 +326,21 @@ def test_import_page_roles_errors_table_and_template(sup: World, client: Any, tm
     path.write_bytes(template.content)
     result = import_matters(path, actor=sup.user("city.officer"), court=sup.courts["city"], dry_run=True)
     assert not result.errors, result.errors
+
+
+@pytest.mark.django_db
+def test_imported_matters_count_from_their_receipt_and_notify_once(sup: World, tmp_path: Path) -> None:
+    """A ledger's old matter is as late as it really is (limits from its 收到日期), and a file of
+    many rows sends the directors one notification, not one per matter."""
+    from zhijian.notifications.models import Notification
+
+    path = csv_file(tmp_path, [row(外部编号="TZ-101"), row(外部编号="TZ-102", 承办人="")])
+    result = import_matters(path, actor=sup.user("city.officer"), court=sup.courts["city"])
+    assert not result.errors, result.errors
+    first = Matter.objects.get(number=result.numbers[0])
+    review = MatterDeadline.objects.get(matter=first, purpose=DeadlinePurpose.REVIEW).deadline
+    assert review.start_date == first.received_on == dt.date.fromisoformat(day(40))
+    assert not Notification.objects.filter(kind="matter.new").exists()
+    sent = Notification.objects.filter(kind="matter.import")
+    assert [n.recipient for n in sent] == [sup.user("city.director")]
+    assert "登记 2 件" in sent[0].title and "1 件待分配" in sent[0].title

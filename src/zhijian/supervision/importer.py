@@ -620,7 +620,13 @@ def import_matters(
             for row in parsed:
                 try:
                     with transaction.atomic():
-                        matter = services.register_matter(actor, row.data, supervising_court=court)
+                        matter = services.register_matter(
+                            actor,
+                            row.data,
+                            supervising_court=court,
+                            counted_from=row.data.received_on,
+                            quiet=True,
+                        )
                 except ServiceError as exc:
                     column = mapping.columns.get(FIELD_COLUMNS.get(exc.field or "", ""), "")
                     value = _text(cells_by_line[row.line].get(column)) if column else ""
@@ -651,10 +657,36 @@ def import_matters(
                     "matters": result.numbers,
                 },
             )
+            _notify_import(actor, court, name, result.numbers)
     except _Rollback:
         if result.errors:
             result.numbers = []
     return result
+
+
+def _notify_import(actor: User | None, court: Court, name: str, numbers: list[str]) -> None:
+    """One notification for the whole file (registration itself is quiet on import): the
+    officers named in it see their matters on the home page; the directors learn how many
+    arrived without an officer."""
+    from zhijian.notifications.services import notify
+
+    from .models import Matter
+
+    if not numbers:
+        return
+    unassigned = Matter.objects.filter(number__in=numbers, officer__isnull=True).count()
+    directors = User.objects.filter(court=court, is_active=True, role_assignments__role=Role.DIRECTOR)
+    text = f"导入督办台账“{name}”：登记 {len(numbers)} 件" + (
+        f"，其中 {unassigned} 件待分配承办人" if unassigned else ""
+    )
+    notify(
+        list(directors),
+        kind="matter.import",
+        title=text,
+        url="/matters/?state=registered" if unassigned else "/matters/",
+        key=f"matter-import:{numbers[0]}:{numbers[-1]}",
+        court=court,
+    )
 
 
 # --- the template ----------------------------------------------------------------------------

@@ -385,10 +385,18 @@ def _next_number(court: Court, year: int) -> str:
 
 
 def register_matter(
-    actor: User | None, data: MatterInput, *, supervising_court: Court | None = None
+    actor: User | None,
+    data: MatterInput,
+    *,
+    supervising_court: Court | None = None,
+    counted_from: dt.date | None = None,
+    quiet: bool = False,
 ) -> Matter:
     """Register a new matter (Art. 3) with its sources, courts and related cases; opens the
-    review and conclusion time limits, and each source's report-back limit."""
+    review and conclusion limits from today — or from ``counted_from`` (the go-live import counts
+    a ledger's matter from its original 收到日期, so an old matter is as late as it really is) —
+    and each source's report-back limit; unless ``quiet``, notifies the officer (or, unassigned,
+    the directors)."""
     court = supervising_court or (actor.court if actor is not None else None)
     if court is None:
         raise ServiceError("无法确定督办法院。")
@@ -403,6 +411,8 @@ def register_matter(
         raise ServiceError("请填写事由。", field="title")
     if data.received_on > today:
         raise ServiceError("收到日期不能晚于今天。", field="received_on")
+    if counted_from is not None and counted_from > today:
+        raise ServiceError("起算日期不能晚于今天。", field="received_on")
     if not data.sources:
         raise ServiceError("请至少填写一个监督来源（第三条）。", field="sources")
     for src in data.sources:
@@ -461,7 +471,7 @@ def register_matter(
             DeadlinePurpose.REVIEW,
             title="审查决定",
             court=court,
-            start=today,
+            start=counted_from or today,
             owner=data.officer,
             rule_code="SUP_REVIEW",
         )
@@ -470,7 +480,7 @@ def register_matter(
             DeadlinePurpose.CONCLUDE,
             title="办结",
             court=court,
-            start=today,
+            start=counted_from or today,
             owner=data.officer,
             rule_code="SUP_CONCLUDE_PETITION" if petition else "SUP_CONCLUDE",
         )
@@ -488,14 +498,15 @@ def register_matter(
             cases=numbers,
             officer=data.officer.username if data.officer else None,
         )
-        _notify(
-            [data.officer] if data.officer else _city_directors(court),
-            kind="matter.new",
-            title=f"新监督事项 {matter.number}：{title}",
-            url=matter.get_absolute_url(),
-            key=f"matter:{matter.pk}:new",
-            court=court,
-        )
+        if not quiet:
+            _notify(
+                [data.officer] if data.officer else _city_directors(court),
+                kind="matter.new",
+                title=f"新监督事项 {matter.number}：{title}",
+                url=matter.get_absolute_url(),
+                key=f"matter:{matter.pk}:new",
+                court=court,
+            )
     return matter
 
 
