@@ -286,3 +286,24 @@ ZHIJIAN_LONG_DELAY_MONTHS = env_int("ZHIJIAN_LONG_DELAY_MONTHS", 12)
 # configuration (the national holiday calendar, time-limit rules). Other administrators manage
 # their own courts (users, local holidays).
 ZHIJIAN_HOME_COURTS = env_list("ZHIJIAN_HOME_COURTS", ["吉06"])
+
+# --- Supervision matters, documents, notifications ------------------------------------------
+# A new matter shows matters about the same case or complainant received this many days before.
+ZHIJIAN_DUPLICATE_WINDOW_DAYS = env_int("ZHIJIAN_DUPLICATE_WINDOW_DAYS", 180)
+ZHIJIAN_ATTACHMENT_MAX_BYTES = env_int("ZHIJIAN_ATTACHMENT_MAX_MB", 20) * 1024 * 1024
+ZHIJIAN_RECORD_COPY_MAX_MB = env_int("ZHIJIAN_RECORD_COPY_MAX_MB", 20)
+ZHIJIAN_TEMPLATE_MAX_MB = env_int("ZHIJIAN_TEMPLATE_MAX_MB", 10)
+# Delivery of notifications: in-app always; "email" and "sms" are off unless listed here.
+ZHIJIAN_NOTIFICATION_BACKENDS = env_list("ZHIJIAN_NOTIFICATION_BACKENDS", ["inapp"])
+ZHIJIAN_SITE_URL = env_str("ZHIJIAN_SITE_URL", "")  # absolute links in e-mail and SMS
+ZHIJIAN_SMS_GATEWAY_URL = env_str("ZHIJIAN_SMS_GATEWAY_URL", "")
+ZHIJIAN_SMS_GATEWAY_TOKEN = env_str("ZHIJIAN_SMS_GATEWAY_TOKEN", "")
+ZHIJIAN_SMS_TIMEOUT = env_int("ZHIJIAN_SMS_TIMEOUT", 5)
+ZHIJIAN_REMINDER_WORKDAYS_BEFORE = env_int("ZHIJIAN_REMINDER_WORKDAYS_BEFORE", 2)
+ZHIJIAN_WORKING_HOURS = env_str("ZHIJIAN_WORKING_HOURS", "08:30-17:30")  # reminders only inside
+EMAIL_HOST = env_str("ZHIJIAN_EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("ZHIJIAN_EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("ZHIJIAN_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = env_str("ZHIJIAN_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("ZHIJIAN_EMAIL_TLS", False)
+DEFAULT_FROM_EMAIL = env_str("ZHIJIAN_EMAIL_FROM", "zhijian@localhost")
