@@ -411,3 +411,37 @@ def test_schema_generates_without_warnings(capsys: pytest.CaptureFixture[str]) -
     GENERATOR_STATS.reset()
     SchemaGenerator().get_schema(request=None, public=True)
     assert not GENERATOR_STATS, capsys.readouterr().err
+
+
+@pytest.mark.django_db
+def test_attachment_download_is_scoped_like_the_page(world: World) -> None:
+    """A matter's attachment downloads with a token; another court's token gets 404."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from zhijian.supervision.models import Attachment
+
+    from .test_supervision_flow import register
+
+    seed_rules()
+    matter = register(world, officer=world.user("city.officer"))
+    services.add_attachments(
+        matter, world.user("city.officer"), [SimpleUploadedFile("来信.pdf", b"%PDF-1.4\n%%EOF\n")]
+    )
+    attachment = Attachment.objects.get(matter=matter)
+    Attachment.objects.filter(pk=attachment.pk).update(court=world.courts["a"])
+
+    def get(username: str) -> Any:
+        client = APIClient()
+        client.credentials(
+            HTTP_AUTHORIZATION="Token " + Token.objects.get_or_create(user=world.user(username))[0].key
+        )
+        return client.get(f"/api/v1/attachments/{attachment.pk}/download/")
+
+    ok = get("city.officer")
+    assert ok.status_code == 200 and ok.content.startswith(b"%PDF")
+    assert get("a.contact").status_code == 200
+    assert get("b.director").status_code == 404
+    detail = APIClient()
+    detail.force_authenticate(world.user("city.officer"))
+    body = detail.get(f"/api/v1/matters/{matter.pk}/").json()
+    assert body["attachments"][0]["download"] == f"/api/v1/attachments/{attachment.pk}/download/"

@@ -136,6 +136,12 @@ class AttachmentSerializer(serializers.Serializer[Any]):
     size = serializers.IntegerField()
     sha256 = serializers.CharField()
     uploaded_at = serializers.DateTimeField()
+    download = serializers.SerializerMethodField(help_text="下载地址（GET，同样的令牌）")
+
+    def get_download(self, obj: Any) -> str:
+        from django.urls import reverse
+
+        return reverse("api:attachment-download", args=[obj.pk])
 
 
 class ReportSerializer(serializers.Serializer[Any]):

@@ -769,24 +769,34 @@ def workspace_view(request: HttpRequest) -> HttpResponse:
     return render(request, "supervision/workspace.html", {**workspace(user), "posted": QueryDict()})
 
 
-@view_access(obj="attachment")
-def attachment_download(request: HttpRequest, pk: int) -> HttpResponse:
-    user = acting_user(request)
+def attachment_for(user: User, pk: int) -> Attachment:
+    """The attachment if ``user`` may read it — its matter is visible and, for a basic court,
+    the attachment belongs to that court — else 404. Used by the page and the API."""
     attachment = Attachment.objects.filter(pk=pk).select_related("matter").first()
     if attachment is None:
         raise Http404(NOT_FOUND)
-    matter = _visible_matter(request, attachment.matter_id)
+    matter = scoped_or_404(Matter.objects.all(), user, attachment.matter_id)
     own = _own_court_only(user, matter)
     if own is not None and attachment.court_id != own:
         raise Http404(NOT_FOUND)
+    return attachment
+
+
+def attachment_response(attachment: Attachment) -> HttpResponse:
+    from urllib.parse import quote
+
     path = services.attachment_dir() / attachment.path
     if not path.is_file():
         raise Http404("附件文件已丢失，请联系系统管理员。")
-    from urllib.parse import quote
-
     response = HttpResponse(Path(path).read_bytes(), content_type=attachment.content_type)
     response["Content-Disposition"] = "attachment; filename*=UTF-8''" + quote(attachment.name)
+    response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+@view_access(obj="attachment")
+def attachment_download(request: HttpRequest, pk: int) -> HttpResponse:
+    return attachment_response(attachment_for(acting_user(request), pk))
 
 
 @view_access(obj="letter", roles=REGISTRARS)
