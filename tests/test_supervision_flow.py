@@ -277,3 +277,50 @@ def test_contact_change_moves_open_items(sup: World) -> None:
     new.refresh_from_db()
     new.forget_cached_scope()
     services.sign_letter(letter, new)  # the new contact acts; the old one no longer can
+
+
+@pytest.mark.django_db
+def test_letter_document_names_cases_courts_deadline_and_contact(sup: World) -> None:
+    """The issued 督办函 is filled with the case list (each with its court), the report deadline
+    as the template's closing sentence and the officer as contact; the draft preview says the
+    limit starts on issue."""
+    import io
+
+    from docx import Document
+
+    from zhijian.cases.models import EnforcementCase
+    from zhijian.documents.services import render_preview
+
+    officer, director = sup.user("city.officer"), sup.user("city.director")
+    court = sup.courts["a"]
+    EnforcementCase.objects.create(
+        number=f"（2026）{court.code}执7号",
+        court=court,
+        type_code="执",
+        year=2026,
+        seq=7,
+        filed_on=dt.date(2026, 1, 5),
+    )
+    matter = register(sup, officer=officer, case_numbers=[f"（2026）{court.code}执7号"])
+    services.decide_supervise(matter, officer, finding="passive", opinion="拖延")
+    letter = services.draft_letter(matter, officer, court=court, facts="反映的问题", requirements="依法处理")
+
+    def text(context: dict[str, Any]) -> str:
+        data = render_preview(
+            kind="sup_letter", issuing_court=matter.supervising_court, context=context, title="督办函"
+        )
+        doc = Document(io.BytesIO(data))
+        cells = [c.text for t in doc.tables for row in t.rows for c in row.cells]
+        return "\n".join([p.text for p in doc.paragraphs] + cells)
+
+    draft = text(services.letter_context(matter, letter, None))
+    assert "自签发之日起按期限计算" in draft
+    services.submit_letter(letter, officer)
+    services.approve_letter(letter, director)
+    letter.refresh_from_db()
+    assert letter.document is not None
+    issued = text(letter.document.context)
+    due = link(matter, DeadlinePurpose.REPORT).deadline.due_date
+    assert f"请于{due.year}年{due.month}月{due.day}日前将办理情况书面报告本院" in issued
+    assert f"（2026）{court.code}执7号" in issued and court.name in issued
+    assert officer.display_name in issued

@@ -950,7 +950,8 @@ def _reply_context(matter: Matter, note: str) -> dict[str, Any]:
     return {
         "paragraphs": [p for p in note.strip().splitlines() if p.strip()],
         "matter_number": matter.number,
-        "cases": [c.number for c in matter.case_links.all()],
+        "cases": _case_rows(matter, None),
+        "contact": _contact_note(matter),
     }
 
 
@@ -1022,16 +1023,17 @@ def request_info(
 
 def _request_context(matter: Matter, req: InfoRequest, deadline: Deadline) -> dict[str, Any]:
     due = deadline.due_date
-    lines = [f"我局在办理{matter.title}（{matter.number}）监督事项中，需要你院配合：", req.details]
-    if req.kind == RequestKind.FILE:
-        lines.append(f"请于{_cn_date(due)}前将有关案件的全部案卷报送我局。")
-    elif req.kind == RequestKind.EXPLAIN:
-        lines.append(f"请于{_cn_date(due)}前书面说明有关情况。")
-    else:
+    lines = [f"本院在办理“{matter.title}”监督事项（{matter.number}）中，需要你院配合：", req.details]
+    context: dict[str, Any] = {"matter_number": matter.number, "cases": _case_rows(matter, req.court),
+                               "contact": _contact_note(matter)}  # fmt: skip
+    if req.kind == RequestKind.BRIEFING:
+        # a meeting, not a written answer: the template's 书面汇报 sentence does not apply
         assert req.meeting_at is not None
         lines.append(f"请{req.attendees}于{_cn_datetime(req.meeting_at)}到{req.place}汇报有关情况。")
-    return {"paragraphs": lines, "matter_number": matter.number, "due": _cn_date(due),
-            "cases": [c.number for c in matter.case_links.all()]}  # fmt: skip
+    else:
+        context["deadline"] = due.isoformat() if due else ""
+    context["paragraphs"] = lines
+    return context
 
 
 def _cn_date(day: dt.date | None) -> str:
@@ -1247,7 +1249,7 @@ def approve_letter(letter: Letter, actor: User | None, *, comment: str = "") -> 
             issuing_court=matter.supervising_court,
             recipient_court=court,
             title=f"关于{matter.title}的督办函",
-            context=_letter_context(matter, letter, report),
+            context=letter_context(matter, letter, report.due_date),
             owner=letter,
             addressee=f"{court.name}执行局",
         )
@@ -1272,16 +1274,39 @@ def approve_letter(letter: Letter, actor: User | None, *, comment: str = "") -> 
     return letter
 
 
-def _letter_context(matter: Matter, letter: Letter, report: Deadline) -> dict[str, Any]:
+def letter_context(matter: Matter, letter: Letter, due: dt.date | None) -> dict[str, Any]:
+    """What the 督办函 template is filled with — for the issued letter and for the draft's
+    preview (``due`` None: the limit starts only when the letter is issued)."""
     paragraphs = [p for p in letter.facts.splitlines() if p.strip()]
     paragraphs += [p for p in letter.requirements.splitlines() if p.strip()]
-    paragraphs.append(f"请你院接函后指定专人办理，并于{_cn_date(report.due_date)}前将办理情况书面报告我局。")
+    paragraphs.append("请你院接函后指定专人办理。")
     return {
         "paragraphs": paragraphs,
         "matter_number": matter.number,
-        "due": _cn_date(report.due_date),
-        "cases": [{"number": c.number, "court": letter.court.name} for c in matter.case_links.all()],
+        "cases": _case_rows(matter, letter.court),
+        # the template's closing sentence: 请于{deadline}前将办理情况书面报告本院。
+        "deadline": due.isoformat() if due else "",
+        "deadline_cn": "" if due else "（自签发之日起按期限计算）",
+        "contact": _contact_note(matter),
     }
+
+
+def _case_rows(matter: Matter, court: Court | None) -> list[dict[str, str]]:
+    """The 案件清单 of a document: each related case with its court (the registry's, else the
+    addressed court's)."""
+    rows = []
+    for link in matter.case_links.select_related("case__court"):
+        owner = link.case.court.name if link.case is not None else (court.name if court is not None else "")
+        rows.append({"number": link.number, "court": owner, "note": ""})
+    return rows
+
+
+def _contact_note(matter: Matter) -> str:
+    officer = matter.officer
+    if officer is None:
+        return ""
+    phone = getattr(officer, "phone", "") or ""
+    return f"{officer.display_name}" + (f"，电话 {phone}" if phone else "")
 
 
 def void_letter(letter: Letter, actor: User | None, *, reason: str) -> Letter:

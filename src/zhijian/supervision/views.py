@@ -811,14 +811,7 @@ def letter_preview(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404(NOT_FOUND)
     matter = _visible_matter(request, obj.matter_id)
     due = services.deadline_due(matter, DeadlinePurpose.REPORT, letter=obj)
-    context = {
-        "paragraphs": [p for p in (obj.facts + "\n" + obj.requirements).splitlines() if p.strip()]
-        + [
-            f"请你院接函后指定专人办理，并于{services._cn_date(due) if due else '（签发后按期限计算）'}前将办理情况书面报告我局。"
-        ],
-        "matter_number": matter.number,
-        "cases": [{"number": c.number, "court": obj.court.name} for c in matter.case_links.all()],
-    }
+    context = services.letter_context(matter, obj, due)
     data = render_preview(kind="sup_letter", issuing_court=matter.supervising_court, context=context,
                           title=f"关于{matter.title}的督办函", addressee=f"{obj.court.name}执行局")  # fmt: skip
     response = HttpResponse(
