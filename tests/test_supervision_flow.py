@@ -169,10 +169,13 @@ def test_double_approval_yields_one_and_a_conflict(sup: World) -> None:
     services.submit_letter(letter, officer)
     stale = type(letter).objects.get(pk=letter.pk)  # the second director's page, loaded before
     services.approve_letter(letter, director)
+    numbers = letter.document.number if letter.document else None
     with pytest.raises(Conflict, match="已由他人处理"):
-        services._cas(type(letter), stale, "letter", "approve")
+        services.approve_letter(stale, director)  # the state it saw was 待审批: lost the race
     with pytest.raises(ServiceError):
         services.approve_letter(type(letter).objects.get(pk=letter.pk), director)
+    letter.refresh_from_db()
+    assert letter.document is not None and letter.document.number == numbers  # one number, once
 
 
 @pytest.mark.django_db
@@ -276,7 +279,12 @@ def test_contact_change_moves_open_items(sup: World) -> None:
     assert letter.contact_at_arrival == sup.user("a.contact")
     new.refresh_from_db()
     new.forget_cached_scope()
-    services.sign_letter(letter, new)  # the new contact acts; the old one no longer can
+    old = sup.user("a.contact")
+    old.refresh_from_db()
+    letter.court.refresh_from_db()
+    with pytest.raises(PermissionDenied):
+        services.sign_letter(letter, old)  # the old contact no longer can
+    services.sign_letter(letter, new)  # the new contact acts
 
 
 @pytest.mark.django_db

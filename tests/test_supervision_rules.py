@@ -66,6 +66,9 @@ MATTER_CALLS: dict[str, MatterCall] = {
     ),
     "cancel": lambda w, m: services.cancel(m, w.user("city.director"), reason="重复登记"),
     "comment": lambda w, m: services.comment(m, w.user("city.officer"), text="意见"),
+    "decide_extension": lambda w, m: services.decide_extension(
+        m.extension_requests.get(), w.user("city.director"), approve=True
+    ),
     "request_extension": lambda w, m: services.request_extension(
         MatterDeadline.objects.filter(matter=m, purpose=DeadlinePurpose.CONCLUDE).get(),
         w.user("city.officer"),
@@ -113,8 +116,13 @@ def test_every_matter_action_in_every_state(sup: World, state: str) -> None:  # 
         Matter.objects.filter(pk=matter.pk).update(state=state)
         matter.refresh_from_db()
         allowed = workflow.allowed("matter", action, state)
-        if action == "decide_extension":
-            continue
+        if action == "decide_extension":  # something to decide, put there as data
+            from zhijian.supervision.models import ExtensionRequest
+
+            ExtensionRequest.objects.create(
+                matter=matter, link=MatterDeadline.objects.get(matter=matter, purpose=DeadlinePurpose.CONCLUDE),
+                court=matter.supervising_court, length=5, reason="复杂", requested_by=sup.user("city.officer"),
+            )  # fmt: skip
         before, events = _snapshot(matter), AuditEvent.objects.count()
         if allowed:
             call(sup, matter)
@@ -276,9 +284,12 @@ def test_file_request_extension_capped_at_ten_days(sup: World) -> None:  # noqa:
         matter, sup.user("city.officer"), court=sup.courts["a"], kind="file", details="调卷"
     )
     link = MatterDeadline.objects.get(request=req)
-    ext = services.request_extension(link, sup.user("a.contact"), length=6, reason="卷宗较多")
-    with pytest.raises(ServiceError, match="不得超过5日"):
-        services.decide_extension(ext, sup.user("city.director"), approve=True)
+    with pytest.raises(ServiceError, match="不得超过5日"):  # refused when asked, not only when approved
+        services.request_extension(link, sup.user("a.contact"), length=6, reason="卷宗较多")
+    ext = services.request_extension(link, sup.user("a.contact"), length=5, reason="卷宗较多")
+    services.decide_extension(ext, sup.user("city.director"), approve=True)
+    link.deadline.refresh_from_db()
+    assert link.deadline.extensions.count() == 1
 
 
 @pytest.mark.django_db

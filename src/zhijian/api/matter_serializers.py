@@ -311,6 +311,12 @@ class MatterDetailSerializer(MatterListSerializer):
     def _ctx(self) -> dict[str, Any]:
         return self.context["detail"]
 
+    def to_representation(self, instance: Matter) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        if self._ctx()["own_court"] is not None:
+            data["review_opinion"] = ""  # the city bureau's internal opinion, as on the page
+        return data
+
     def get_complainant_id_number(self, obj: Matter) -> str:
         return str(self._ctx()["complainant_id"])
 

@@ -24,7 +24,7 @@ from zhijian.org.models import User
 from zhijian.supervision import services
 from zhijian.supervision.models import Matter, MatterCourt, MatterDeadline, MatterState
 from zhijian.supervision.registry import COURT_SIDE, REGISTRARS
-from zhijian.supervision.views import detail_context, filtered_matters
+from zhijian.supervision.views import _is_city, detail_context, filtered_matters
 
 from . import actions
 from .errors import ChineseErrors, validated
@@ -111,7 +111,8 @@ class MatterViewSet(ChineseErrors, viewsets.GenericViewSet[Matter]):
             raise ServiceError(errors[0])
         page = self.paginate_queryset(qs)
         rows: list[Matter] = list(page) if page is not None else list(qs)
-        _annotate(rows)
+        user = acting_user(request._request)
+        _annotate(rows, None if _is_city(user) else (user.court_id or -1))
         data = MatterListSerializer(rows, many=True, context={"request": request}).data
         return self.get_paginated_response(data)
 
@@ -180,13 +181,14 @@ def _check_date(text: str, label: str) -> None:
         raise ServiceError(f"{label}“{text}”不是有效日期，应形如 2026-01-31。")
 
 
-def _annotate(rows: list[Matter]) -> None:
+def _annotate(rows: list[Matter], own_court: int | None = None) -> None:
     """The list page's extra columns for one page of matters: courts and the next due date."""
     ids = [m.pk for m in rows]
     today = timezone.localdate()
     next_due: dict[int, Any] = {}
     for matter_id, due in (
         MatterDeadline.objects.filter(matter_id__in=ids, deadline__completed_on__isnull=True)
+        .filter(**({} if own_court is None else {"deadline__court_id": own_court}))
         .exclude(deadline__due_date=None)
         .order_by("deadline__due_date")
         .values_list("matter_id", "deadline__due_date")

@@ -8,9 +8,12 @@ from django.tasks import task
 
 @task()
 def scan_after_import(import_id: int) -> dict[str, dict[str, int]]:
-    """Run the detection scans after an import, so that the 检测线索 page reflects it at once."""
+    """Run the detection scans after an import, so that the 检测线索 page reflects it at once —
+    after other apps have linked what names the imported cases (``signals.cases_imported``)."""
     from .scans import run_scans
+    from .signals import cases_imported
 
+    cases_imported.send(sender=None, import_id=import_id)
     return run_scans()
 
 

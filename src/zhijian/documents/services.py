@@ -613,9 +613,33 @@ def _check_issuing_writer(doc: OfficialDocument, actor: User) -> None:
         raise PermissionDenied("只有发文法院的工作人员可以办理此项操作。")
 
 
-def void_document(doc: OfficialDocument, *, actor: User, reason: str) -> OfficialDocument:
+# A document that belongs to a workflow object (a 督办函 of a supervision matter) is voided
+# through that workflow, which also stops its deadlines; a guard returns where, or None.
+_void_guards: list[Any] = []
+
+
+def register_void_guard(fn: Any) -> Any:
+    if fn not in _void_guards:
+        _void_guards.append(fn)
+    return fn
+
+
+def voided_elsewhere(doc: OfficialDocument) -> str | None:
+    for fn in _void_guards:
+        where = fn(doc)
+        if where:
+            return str(where)
+    return None
+
+
+def void_document(
+    doc: OfficialDocument, *, actor: User, reason: str, via_owner: bool = False
+) -> OfficialDocument:
     """作废: the document stays, with its number (never reused); only the issuing court's
-    局长 or 系统管理员."""
+    局长 or 系统管理员 — and a document that belongs to a workflow only through it."""
+    where = None if via_owner else voided_elsewhere(doc)
+    if where:
+        raise ServiceError(f"该公文属于{where}，请在该处作废（同时停止有关期限）。")
     if not may_void(doc, actor):
         raise PermissionDenied("只有发文法院的局长或系统管理员可以作废公文。")
     reason = (reason or "").strip()

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -336,6 +336,35 @@ DEADLINE_FIELDS = (
 )
 
 
+# Deadlines that belong to a workflow (a supervision matter's 督办函, report, request …) are
+# moved only through that workflow: an Art. 9 extension is requested and approved there, and a
+# report deadline is met by the report, not by a click on the deadline page. Each manager returns
+# where the deadline is managed (e.g. "监督事项 2026督0001"), or None.
+_managers: list[Callable[[Deadline], str | None]] = []
+
+
+def register_deadline_manager(fn: Callable[[Deadline], str | None]) -> Callable[[Deadline], str | None]:
+    if fn not in _managers:
+        _managers.append(fn)
+    return fn
+
+
+def managed_by(deadline: Deadline) -> str | None:
+    for fn in _managers:
+        where = fn(deadline)
+        if where:
+            return where
+    return None
+
+
+def _refuse_managed(deadline: Deadline, via_owner: bool) -> None:
+    if via_owner:
+        return
+    where = managed_by(deadline)
+    if where:
+        raise ServiceError(f"该期限属于{where}，请在该处办理（完成由相应办理步骤记录，延期须申请并经审批）。")
+
+
 def _require_write(actor: User | None, court: Court) -> None:
     if actor is None or actor.is_superuser:
         return
@@ -434,12 +463,13 @@ def _extension_total(deadline: Deadline, unit: str) -> int:
 
 
 def extend_deadline(
-    deadline: Deadline, *, actor: User | None, length: int, unit: str, reason: str
+    deadline: Deadline, *, actor: User | None, length: int, unit: str, reason: str, via_owner: bool = False
 ) -> Deadline:
     """Approve an extension (Art. 9: 需要延长期限的，由执行局长批准). A rule that is not
     extendable refuses; a rule's cap (e.g. 执复: at most 30 days) is enforced; the approver the
     rule names (e.g. 院长) is recorded with the extension."""
     _require_write(actor, deadline.court)
+    _refuse_managed(deadline, via_owner)
     if not _can_extend(actor, deadline):
         raise PermissionDenied("延长期限须由局长批准。")
     if length <= 0 or unit not in UnitChoice.values or length > MAX_LENGTH[unit]:
@@ -491,10 +521,13 @@ def extend_deadline(
     return deadline
 
 
-def suspend_deadline(deadline: Deadline, *, actor: User | None, start: dt.date, reason: str) -> Deadline:
+def suspend_deadline(
+    deadline: Deadline, *, actor: User | None, start: dt.date, reason: str, via_owner: bool = False
+) -> Deadline:
     """Record a period not counted (中止 …) from ``start``; the deadline stops running. A period
     that has already expired cannot be suspended (it stays 已超期)."""
     _require_write(actor, deadline.court)
+    _refuse_managed(deadline, via_owner)
     if not reason.strip():
         raise ServiceError("请填写中止事由。")
     if start <= deadline.start_date:
@@ -530,10 +563,13 @@ def suspend_deadline(deadline: Deadline, *, actor: User | None, start: dt.date, 
     return deadline
 
 
-def resume_deadline(deadline: Deadline, *, actor: User | None, end: dt.date) -> Deadline:
+def resume_deadline(
+    deadline: Deadline, *, actor: User | None, end: dt.date, via_owner: bool = False
+) -> Deadline:
     """Close the open interval on ``end`` (its last day not counted either); the deadline runs
     again with the interval's whole length added."""
     _require_write(actor, deadline.court)
+    _refuse_managed(deadline, via_owner)
     with transaction.atomic():
         deadline = Deadline.objects.select_for_update().get(pk=deadline.pk)
         interval = deadline.intervals.filter(end__isnull=True).first()
@@ -558,8 +594,11 @@ def resume_deadline(deadline: Deadline, *, actor: User | None, end: dt.date) -> 
     return deadline
 
 
-def complete_deadline(deadline: Deadline, *, actor: User | None, on: dt.date | None = None) -> Deadline:
+def complete_deadline(
+    deadline: Deadline, *, actor: User | None, on: dt.date | None = None, via_owner: bool = False
+) -> Deadline:
     _require_write(actor, deadline.court)
+    _refuse_managed(deadline, via_owner)
     today = timezone.localdate()
     on = on or today
     if on > today:

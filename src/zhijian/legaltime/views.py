@@ -234,10 +234,13 @@ def deadline_detail(request: HttpRequest, pk: int) -> HttpResponse:
     deadline = access_deadline(user, pk)
     decorate([deadline], timezone.localdate())
     writable = not is_read_only(user) and (user.is_superuser or deadline.court_id in writable_court_ids(user))
+    managed = services.managed_by(deadline)
+    writable = writable and managed is None
     return render(
         request,
         "legaltime/deadline_detail.html",
         {
+            "managed_by": managed,
             "d": deadline,
             "writable": writable and deadline.completed_on is None,
             "can_extend": writable

@@ -21,7 +21,16 @@ class SupervisionConfig(AppConfig):
         ):  # fmt: skip
             register_deadline_recipients(kind, recipients)
         register_digest(director_digest, name="supervision_overdue")
+        from zhijian.legaltime.services import register_deadline_manager
+
+        register_deadline_manager(_manager)
+        from zhijian.documents.services import register_void_guard
+
+        register_void_guard(_void_guard)
         contact_changed.connect(_contact_changed, dispatch_uid="supervision.contact_changed")
+        from zhijian.cases.signals import cases_imported
+
+        cases_imported.connect(_cases_imported, dispatch_uid="supervision.relink_cases")
         from django.db.models.signals import post_migrate
 
         # The Art. 3 categories are reference data: seeded by migration 0002 and again after
@@ -35,9 +44,35 @@ def _contact_changed(sender: Any, court: Any = None, **kwargs: Any) -> None:
     contact_changed(court)
 
 
+def _cases_imported(sender: Any, **kwargs: Any) -> None:
+    from .services import relink_cases
+
+    relink_cases()
+
+
 def _seed_categories(sender: Any, using: str = "default", **kwargs: Any) -> None:
     from .models import SourceCategory
     from .sources import seed_categories
 
     if SourceCategory.objects.using(using).count() < 6:
         seed_categories(SourceCategory)
+
+
+def _manager(deadline: Any) -> str | None:
+    from .models import MatterDeadline
+
+    link = MatterDeadline.objects.filter(deadline_id=deadline.pk).select_related("matter").first()
+    return f"监督事项 {link.matter.number}" if link is not None else None
+
+
+def _void_guard(doc: Any) -> str | None:
+    """A 督办函 is voided as a letter (作废督办函 on the matter page), which also stops its
+    sign-for and report deadlines."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from .models import Letter
+
+    if doc.owner_type_id != ContentType.objects.get_for_model(Letter).pk:
+        return None
+    letter = Letter.objects.filter(pk=doc.owner_id).select_related("matter").first()
+    return f"监督事项 {letter.matter.number} 的督办函" if letter is not None else None

@@ -515,7 +515,14 @@ class ExtensionRequest(models.Model):
         verbose_name_plural = "延期申请"
 
     def __str__(self) -> str:
-        return f"延期 {self.length} ({ExtensionState(self.state).label})"
+        return f"延期 {self.period_label} ({ExtensionState(self.state).label})"
+
+    @property
+    def period_label(self) -> str:
+        """e.g. 5日, 1个月."""
+        from zhijian.legaltime.periods import Unit
+
+        return f"{self.length}{Unit(self.unit).label}"
 
 
 class EntryKind(models.TextChoices):

@@ -40,7 +40,11 @@ def recipients(deadline: Deadline, stage: str) -> Iterable[User]:
     if link.purpose in COURT_PURPOSES:
         users += [court.contact, court.deputy_contact]
         if court.contact is None and court.deputy_contact is None:
+            # no designated contact (Art. 4): the court's 执行局长 is reminded instead
             users += [deadline.owner]
+            users += list(
+                User.objects.filter(court=court, is_active=True, role_assignments__role=Role.BASIC_DIRECTOR)
+            )
         if stage == "overdue":
             users += list(
                 User.objects.filter(court=court, is_active=True, role_assignments__role=Role.BASIC_DIRECTOR)

@@ -31,7 +31,7 @@ from zhijian.legaltime.models import Deadline
 from zhijian.legaltime.periods import days_between, window_start
 from zhijian.org.choices import Role
 from zhijian.org.models import Court, User
-from zhijian.org.scoping import is_read_only, supervised_subtree_ids, writable_court_ids
+from zhijian.org.scoping import is_read_only, supervised_subtree_ids
 
 from . import workflow
 from .models import (
@@ -101,6 +101,15 @@ def _row(table: str, action: str) -> workflow.T:
     return workflow.TABLES[table][action]
 
 
+def acts_for(actor: User, court_id: int) -> bool:
+    """Whether ``actor`` acts as the bureau of ``court_id``: a member of that court, or holder of
+    a write grant to it — never a court above it (a higher court's 局长 does not sign the city
+    court's letters)."""
+    from zhijian.org.scoping import _grant_court_ids
+
+    return actor.court_id == court_id or court_id in _grant_court_ids(actor, write=True)
+
+
 def _is_contact(actor: User, court: Court) -> bool:
     return actor.pk in (court.contact_id, court.deputy_contact_id)
 
@@ -126,9 +135,11 @@ def _check(
         raise ServiceError(f"当前状态（{label}）不能{row.label}。")
     if actor is None or actor.is_superuser:
         return row
-    if is_read_only(actor) or not actor.is_active:
+    if not actor.is_active:
+        raise PermissionDenied("您的账号已停用。")
+    if is_read_only(actor):
         raise PermissionDenied("您的账号为只读账号，不能办理此项操作。")
-    city_ok = bool(actor.role_codes & row.roles) and matter.supervising_court_id in writable_court_ids(actor)
+    city_ok = bool(actor.role_codes & row.roles) and acts_for(actor, matter.supervising_court_id)
     court_ok = False
     if court is not None and actor.court_id == court.pk:
         if Role.CONTACT in row.roles and _is_contact(actor, court):
@@ -402,7 +413,7 @@ def register_matter(
         raise ServiceError("无法确定督办法院。")
     today = timezone.localdate()
     if actor is not None and not actor.is_superuser:
-        if not (actor.has_role(Role.OFFICER, Role.DIRECTOR) and court.pk in writable_court_ids(actor)):
+        if not (actor.has_role(Role.OFFICER, Role.DIRECTOR) and acts_for(actor, court.pk)):
             raise PermissionDenied("只有本院监督员或局长可以登记监督事项。")
         if is_read_only(actor):
             raise PermissionDenied("您的账号为只读账号，不能办理此项操作。")
@@ -521,6 +532,10 @@ def _link_cases(matter: Matter, numbers: Sequence[str]) -> None:
 
 
 def _add_source(matter: Matter, actor: User | None, src: SourceInput) -> MatterSource:
+    if src.category.report_back_default and not src.report_back:
+        # Art. 3(1): the instruction or 人大 supervision requires the result to be reported back
+        src.report_back = True
+        src.report_rule = src.report_rule or ("" if src.report_by else "SOURCE_REPLY")
     source = MatterSource.objects.create(
         matter=matter,
         category=src.category,
@@ -608,6 +623,18 @@ def link_case_numbers(matter: Matter, actor: User | None, texts: Iterable[str]) 
         before = set(matter.case_links.values_list("number", flat=True))
         _link_cases(matter, numbers)
         added = [n for n in numbers if n not in before]
+        # the courts of newly linked cases are concerned too (as at registration)
+        subtree = supervised_subtree_ids(matter.supervising_court_id) - {matter.supervising_court_id}
+        have = set(matter.court_links.values_list("court_id", flat=True))
+        for court_id in (
+            set(
+                matter.case_links.filter(number__in=added, case__court_id__in=subtree).values_list(
+                    "case__court_id", flat=True
+                )
+            )
+            - have
+        ):
+            MatterCourt.objects.create(matter=matter, court_id=court_id)
         for source in matter.sources.select_related("category"):
             _case_facts(matter, actor, source)
         if added:
@@ -616,18 +643,34 @@ def link_case_numbers(matter: Matter, actor: User | None, texts: Iterable[str]) 
     return added
 
 
-def relink_cases(numbers: Iterable[str]) -> int:
-    """After a case import: link matters' related case numbers that were kept as text."""
+def relink_cases() -> int:
+    """After a case import: link the related case numbers kept as text whose case now exists,
+    and set the facts their matters' sources carry (领导督办, petitions) on those cases."""
     from zhijian.cases.models import EnforcementCase
 
-    wanted = list(
-        MatterCase.objects.filter(case=None, number__in=list(numbers)).values_list("number", flat=True)
-    )
-    found = dict(EnforcementCase.objects.filter(number__in=wanted).values_list("number", "pk"))
-    changed = 0
-    for number, pk in found.items():
-        changed += MatterCase.objects.filter(case=None, number=number).update(case_id=pk)
-    return changed
+    wanted = list(MatterCase.objects.filter(case=None).values_list("number", flat=True).distinct())
+    found: dict[str, int] = {}
+    for offset in range(0, len(wanted), 5000):
+        found.update(
+            EnforcementCase.objects.filter(number__in=wanted[offset : offset + 5000]).values_list(
+                "number", "pk"
+            )
+        )
+    if not found:
+        return 0
+    with transaction.atomic():
+        matter_ids = set(
+            MatterCase.objects.filter(case=None, number__in=list(found)).values_list("matter_id", flat=True)
+        )
+        for number, pk in found.items():
+            MatterCase.objects.filter(case=None, number=number).update(case_id=pk)
+        for matter in Matter.objects.filter(pk__in=matter_ids):
+            for source in matter.sources.select_related("category"):
+                _case_facts(matter, None, source)
+            _log(matter, None, "link_cases", "案件导入后关联：" + "、".join(
+                n for n in matter.case_links.filter(number__in=list(found)).values_list("number", flat=True)
+            ))  # fmt: skip
+    return len(found)
 
 
 def possible_duplicates(
@@ -1052,6 +1095,8 @@ def answer_request(
         raise ServiceError("请填写答复内容。", field="answer")
     matter = req.matter
     _check(actor, "request", "answer", req.state, matter=matter, court=req.court)
+    if not matter.is_open:
+        raise ServiceError("该监督事项已办结或已撤销，无需再答复。")
     with transaction.atomic():
         _cas(
             InfoRequest,
@@ -1309,23 +1354,46 @@ def _contact_note(matter: Matter) -> str:
     return f"{officer.display_name}" + (f"，电话 {phone}" if phone else "")
 
 
+def _maybe_conclude(matter: Matter) -> bool:
+    """督办中 → 待办结 once, for every court written to, its latest letter (void ones aside) has
+    its report accepted. A rejected report leaves that court open: another letter, a measure,
+    or the director's 结束督办. Call under the matter's lock."""
+    latest: dict[int, str] = {}
+    for court_id, state in (
+        matter.letters.exclude(state=LetterState.VOID).order_by("pk").values_list("court_id", "state")
+    ):
+        latest[court_id] = state
+    if not latest or any(state != LetterState.ACCEPTED for state in latest.values()):
+        return False
+    moved = Matter.objects.filter(pk=matter.pk, state=MatterState.SUPERVISING).update(
+        state=MatterState.CONCLUDING, updated_at=timezone.now()
+    )
+    if moved:
+        matter.state = MatterState.CONCLUDING
+    return bool(moved)
+
+
 def void_letter(letter: Letter, actor: User | None, *, reason: str) -> Letter:
     if not reason.strip():
         raise ServiceError("请填写作废理由。", field="reason")
     matter = letter.matter
     _check(actor, "letter", "void", letter.state, matter=matter, court=letter.court)
     with transaction.atomic():
+        _lock(matter, "letter", "void")
         _cas(Letter, letter, "letter", "void", void_reason=reason.strip())
         _complete(
             _links(matter, DeadlinePurpose.SIGN, letter=letter)
             + _links(matter, DeadlinePurpose.REPORT, letter=letter),
             timezone.localdate(),
         )
-        if letter.document is not None:
+        if letter.document is not None and letter.document.status != "void":
             from zhijian.documents.services import void_document
 
-            void_document(letter.document, actor=actor, reason=reason)  # type: ignore[arg-type]
-        _log(matter, actor, "void_letter", f"作废督办函：{reason.strip()}", court=letter.court, letter=letter)
+            void_document(letter.document, actor=actor, reason=reason, via_owner=True)  # type: ignore[arg-type]
+        text = f"作废督办函：{reason.strip()}"
+        if _maybe_conclude(matter):
+            text += "。其余督办函的报告均已采纳，待办结。"
+        _log(matter, actor, "void_letter", text, court=letter.court, letter=letter)
         _audit("letter.void", actor, letter, matter, reason=reason)
     return letter
 
@@ -1481,13 +1549,8 @@ def accept_report(report: Report, actor: User | None, *, assessment: str) -> Rep
             assessment=assessment.strip(),
         )
         Letter.objects.filter(pk=letter.pk).update(state=LetterState.ACCEPTED, updated_at=timezone.now())
-        still_open = matter.letters.exclude(state__in=[LetterState.ACCEPTED, LetterState.VOID]).exists()
         text = f"采纳{report.court.short_name}的报告：{assessment.strip().rstrip('。')}"
-        if not still_open:
-            Matter.objects.filter(pk=matter.pk, state=MatterState.SUPERVISING).update(
-                state=MatterState.CONCLUDING, updated_at=timezone.now()
-            )
-            matter.state = MatterState.CONCLUDING
+        if _maybe_conclude(matter):
             text += "。督办完毕，待办结。"
         _log(matter, actor, "accept_report", text, court=report.court, letter=letter)
         _audit("report.accept", actor, report, matter, reason=assessment)
@@ -1568,6 +1631,7 @@ def conclude(matter: Matter, actor: User | None, *, summary: str) -> Matter:
             for link in _links(matter, p)
         ]  # fmt: skip
         _complete(closing, today)
+        _close_requests(matter, actor, "事项办结")
         pending = [s for s in matter.sources.all() if s.report_back and s.reported_on is None]
         text = f"办结：{summary.strip()}"
         if pending:
@@ -1622,6 +1686,23 @@ def report_to_source(
     return source
 
 
+def _close_requests(matter: Matter, actor: User | None, why: str) -> None:
+    """Requests still unanswered when a matter ends are withdrawn, with their deadlines, so that
+    no court is left owing an answer (or counted overdue) on a closed matter."""
+    for req in matter.requests.filter(state=RequestState.SENT).select_related("court"):
+        if InfoRequest.objects.filter(pk=req.pk, state=RequestState.SENT).update(
+            state=RequestState.CANCELLED
+        ):
+            _complete(_links(matter, DeadlinePurpose.REQUEST, request=req), timezone.localdate())
+            _log(
+                matter,
+                actor,
+                "withdraw_request",
+                f"{why}，撤回未答复的{RequestKind(req.kind).label}",
+                court=req.court,
+            )
+
+
 def cancel(matter: Matter, actor: User | None, *, reason: str) -> Matter:
     if not reason.strip():
         raise ServiceError("请填写撤销理由。", field="reason")
@@ -1634,6 +1715,7 @@ def cancel(matter: Matter, actor: User | None, *, reason: str) -> Matter:
             ),
             timezone.localdate(),
         )
+        _close_requests(matter, actor, "事项撤销")
         _log(matter, actor, "cancel", f"撤销登记：{reason.strip()}")
         _audit("matter.cancel", actor, matter, matter, reason=reason)
     return matter
@@ -1668,6 +1750,18 @@ def request_extension(
     rule = deadline.rule
     if rule is not None and not rule.extendable:
         raise ServiceError(f"依{rule.basis}，该期限不能延长。")
+    unit = UnitChoice.DAYS
+    if rule is not None and rule.max_extension_length:
+        from zhijian.legaltime.periods import Unit
+
+        unit = UnitChoice(rule.max_extension_unit or rule.unit)
+        done = sum(e.length for e in deadline.extensions.all() if e.unit == unit)
+        if done + length > rule.max_extension_length:
+            raise ServiceError(
+                f"依{rule.basis}，该期限延长合计不得超过{rule.max_extension_length}{Unit(unit).label}"
+                f"（已延长{done}{Unit(unit).label}）。",
+                field="length",
+            )
     court = deadline.court
     _check(actor, "matter", "request_extension", matter.state, matter=matter, court=court)
     if (
@@ -1682,9 +1776,9 @@ def request_extension(
             raise ServiceError("该期限已有待审批的延期申请。")
         ext = ExtensionRequest.objects.create(
             matter=matter, link=link, court=actor.court if actor is not None and actor.court else court,
-            length=length, reason=reason.strip(), requested_by=actor or matter.registered_by,
+            length=length, unit=unit, reason=reason.strip(), requested_by=actor or matter.registered_by,
         )  # fmt: skip
-        _log(matter, actor, "request_extension", f"申请延长“{DeadlinePurpose(link.purpose).label}”期限{length}日：{reason.strip()}",
+        _log(matter, actor, "request_extension", f"申请延长“{DeadlinePurpose(link.purpose).label}”期限{ext.period_label}：{reason.strip()}",
              court=court if court.pk != matter.supervising_court_id else None)  # fmt: skip
         _audit("extension.request", actor, ext, matter, length=length, reason=reason)
         _notify(_city_directors(matter.supervising_court), kind="extension.request",
@@ -1712,10 +1806,15 @@ def decide_extension(
         if approve:
             reason = ext.reason + (f"（{approver}审批：{note.strip()}）" if note.strip() else "")
             clock.extend_deadline(
-                ext.link.deadline, actor=actor, length=ext.length, unit=UnitChoice.DAYS, reason=reason
+                ext.link.deadline,
+                actor=actor,
+                length=ext.length,
+                unit=ext.unit,
+                reason=reason,
+                via_owner=True,
             )
         verdict = "批准" if approve else "不批准"
-        _log(matter, actor, "decide_extension", f"{verdict}延期{ext.length}日" + (f"：{note.strip()}" if note.strip() else ""),
+        _log(matter, actor, "decide_extension", f"{verdict}延期{ext.period_label}" + (f"：{note.strip()}" if note.strip() else ""),
              court=ext.court if ext.court_id != matter.supervising_court_id else None)  # fmt: skip
         _audit("extension.decide", actor, ext, matter, approved=approve, reason=note)
         _notify([ext.requested_by], kind="extension.decided", title=f"{matter.number} 延期申请：{verdict}",

@@ -114,6 +114,8 @@ def filtered_matters(request: HttpRequest) -> tuple[QuerySet[Matter], dict[str, 
             deadline__completed_on__isnull=True,
             deadline__due_date__lt=timezone.localdate(),
         )
+        if not _is_city(user):  # a basic court: its own limits only
+            late = late.filter(deadline__court_id=user.court_id or -1)
         qs = qs.filter(Exists(late))
     if params["todo"] == "approve":
         qs = qs.filter(Q(state=MatterState.REPLY_APPROVAL) | Q(letters__state=LetterState.PENDING)).distinct()
@@ -162,6 +164,7 @@ def matter_list(request: HttpRequest) -> HttpResponse:
     next_due: dict[int, Any] = {}
     for link in (
         MatterDeadline.objects.filter(matter_id__in=ids, deadline__completed_on__isnull=True)
+        .filter(Q() if _is_city(user) else Q(deadline__court_id=user.court_id or -1))
         .select_related("deadline")
         .order_by("deadline__due_date")
     ):
@@ -350,13 +353,22 @@ def matter_new(request: HttpRequest) -> HttpResponse:
             complainant_id_number=data.complainant_id_number, received_on=data.received_on,
             supervising_court=user.court,
         )  # fmt: skip
-        if post.get("confirm_attach") == "1" and not attach_to.isdigit():
-            raise ServiceError("请选择要追加到的监督事项。", field="attach_to")
-        if attach_to.isdigit():
+        from django.db import transaction
+
+        attaching = post.get("confirm_attach") == "1" or (
+            attach_to.isdigit() and post.get("confirm_new") != "1"
+        )
+        if attaching:
+            if not attach_to.isdigit():
+                raise ServiceError("请选择要追加到的监督事项。", field="attach_to")
             matter = scoped_or_404(Matter.objects.all(), user, int(attach_to))
-            services.add_source(matter, user, data.sources[0])
-            if numbers:
-                services.link_case_numbers(matter, user, numbers)
+            with transaction.atomic():  # the source, its cases and its files, or nothing
+                services.add_source(matter, user, data.sources[0])
+                if numbers:
+                    services.link_case_numbers(matter, user, numbers)
+                files = request.FILES.getlist("files")
+                if files:
+                    services.add_attachments(matter, user, files)
             messages.success(request, f"已作为新的来源追加到监督事项 {matter.number}。")
             return redirect(matter.get_absolute_url())
         if duplicates and post.get("confirm_new") != "1":
@@ -364,8 +376,6 @@ def matter_new(request: HttpRequest) -> HttpResponse:
                 request, "supervision/matter_new.html",
                 _register_context(user, post, duplicates=duplicates), status=200,
             )  # fmt: skip
-        from django.db import transaction
-
         with transaction.atomic():  # a refused attachment refuses the registration: nothing saved
             matter = services.register_matter(user, data)
             files = request.FILES.getlist("files")
@@ -405,7 +415,7 @@ def detail_context(request: HttpRequest, matter: Matter, **extra: Any) -> dict[s
     requests = matter.requests.select_related("court", "document", "answered_by")
     timeline = matter.timeline.select_related("actor", "court")
     links = matter.deadline_links.select_related(
-        "deadline", "deadline__court", "letter", "request", "source"
+        "deadline", "deadline__court", "deadline__rule", "letter", "request", "source"
     ).order_by("deadline__due_date", "pk")
     attachments = matter.attachments.select_related("uploaded_by", "court")
     extensions = matter.extension_requests.select_related("link", "requested_by", "decided_by", "court")
@@ -590,7 +600,10 @@ def _run(action: str, matter: Matter, request: HttpRequest) -> str:
         services.add_attachments(matter, user, files)
         return f"已上传 {len(files)} 个附件。"
     if action == "request_info":
-        meeting = parse_datetime(p.get("meeting_at", "")) if p.get("meeting_at") else None
+        try:
+            meeting = parse_datetime(str(p.get("meeting_at", ""))) if p.get("meeting_at") else None
+        except ValueError:
+            meeting = None
         if meeting is not None and timezone.is_naive(meeting):
             meeting = timezone.make_aware(meeting)
         if p.get("meeting_at") and meeting is None:
@@ -724,8 +737,10 @@ def _act(request: HttpRequest, pk: int, action: str, allowed: frozenset[str]) ->
     if action not in allowed:
         raise Http404(NOT_FOUND)
     matter = _visible_matter(request, pk)
+    from django.utils.http import url_has_allowed_host_and_scheme
+
     back = request.POST.get("next", "")
-    if not back.startswith("/") or back.startswith("//"):
+    if not back.startswith("/") or not url_has_allowed_host_and_scheme(back, allowed_hosts=None):
         back = matter.get_absolute_url()
     try:
         message = _run(action, matter, request)

@@ -40,7 +40,7 @@ def workspace(user: User) -> dict[str, Any]:
     )
     return {
         "to_sign": [x for x in letters if x.state == LetterState.ISSUED],
-        "to_report": [x for x in letters if x.state in (LetterState.SIGNED, LetterState.REJECTED)],
+        "to_report": [x for x in letters if x.state == LetterState.SIGNED],
         "letters": letters[:100],
         "requests": InfoRequest.objects.filter(court_id=court_id)
         .select_related("matter", "document", "contact_at_arrival")
