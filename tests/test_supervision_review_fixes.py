@@ -232,3 +232,19 @@ def test_api_hides_the_review_opinion_and_other_courts_deadlines_from_a_basic_co
     assert all(d.get("court", {}).get("id") in (None, sup.courts["a"].pk) for d in body["deadlines"])
     listed = client.get("/api/v1/matters/").json()["results"][0]
     assert listed["next_due"] is None  # 乙基层's and the bureau's limits are not 甲基层's
+
+
+@pytest.mark.django_db
+def test_a_refused_form_keeps_what_was_typed(sup: World, client: Any) -> None:  # noqa: F811
+    matter = register(sup, officer=sup.user("city.officer"))
+    link = MatterDeadline.objects.get(matter=matter, purpose=DeadlinePurpose.CONCLUDE)
+    client.force_login(sup.user("city.officer"))
+    response = client.post(
+        f"/matters/{matter.pk}/do/request_extension/",
+        {"link": link.pk, "length": "十天", "reason": "案情复杂需调查"},
+    )
+    page = response.content.decode()
+    assert response.status_code == 400 and "延长天数应为正整数" in page
+    assert 'value="案情复杂需调查"' in page and 'value="十天"' in page
+    response = client.post(f"/matters/{matter.pk}/do/comment/", {"text": "   "})
+    assert "请填写意见" in response.content.decode()
