@@ -60,6 +60,8 @@ def test_basic_contact_sees_only_its_own_court(live_server: Any, page: Any, demo
     assert "审计日志" not in nav and "法院" in nav
     shot(page, "contact-home-1920")
     page.get_by_role("link", name="法院").click()
+    page.wait_for_url("**/org/courts/")
+    page.wait_for_load_state()
     rows = page.locator("#court-table tbody tr")
     assert rows.count() == 1 and "浑江区" in rows.inner_text()
     page.get_by_role("link", name="人员名录").click()

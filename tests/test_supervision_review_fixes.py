@@ -248,3 +248,87 @@ def test_a_refused_form_keeps_what_was_typed(sup: World, client: Any) -> None:  
     assert 'value="案情复杂需调查"' in page and 'value="十天"' in page
     response = client.post(f"/matters/{matter.pk}/do/comment/", {"text": "   "})
     assert "请填写意见" in response.content.decode()
+
+
+# --- what a tester clicking through every branch found -----------------------------------------
+
+
+@pytest.mark.django_db
+def test_bad_input_on_pages_is_a_message_not_a_500(sup: World, client: Any) -> None:  # noqa: F811
+    matter = register(sup, officer=sup.user("city.officer"))
+    client.force_login(sup.user("city.officer"))
+    response = client.post(
+        f"/matters/{matter.pk}/do/request_info/",
+        {"kind": "briefing", "court": sup.courts["a"].pk, "details": "汇报", "meeting_at": "2026-02-30T09:00",
+         "place": "第一会议室", "attendees": "执行局长"},
+    )  # fmt: skip
+    assert response.status_code == 400 and "汇报时间" in response.content.decode()
+    for query in ("source=²", "court=²", "officer=²"):
+        assert client.get(f"/matters/?{query}").status_code == 200
+
+
+@pytest.mark.django_db
+def test_identity_and_dates_are_checked_at_registration(sup: World) -> None:  # noqa: F811
+    for kw, message in (
+        ({"complainant_id_number": "12345"}, "身份证"),
+        ({"complainant_phone": "abc"}, "电话"),
+    ):
+        with pytest.raises(ServiceError, match=message):
+            register(sup, **kw)
+    data = services.MatterInput(title="x", received_on=dt.date(2026, 11, 2), court_ids=[sup.courts["a"].pk],
+                                sources=[source(3, instructor="院长", instruction_date=dt.date(2099, 12, 25))])  # fmt: skip
+    with pytest.raises(ServiceError, match="批示日期不能晚于今天"):
+        services.register_matter(sup.user("city.officer"), data)
+    assert register(sup, complainant_id_number="22060219800101123X", complainant_phone="0439-3211234")
+
+
+@pytest.mark.django_db
+def test_a_withdrawn_request_is_void_and_counts_for_nothing(sup: World) -> None:  # noqa: F811
+    from zhijian.legaltime.services import deadline_status
+    from zhijian.notifications.models import Notification
+
+    officer = sup.user("city.officer")
+    matter = register(sup, officer=officer)
+    req = services.request_info(matter, officer, court=sup.courts["a"], kind="explain", details="请说明")
+    services.withdraw_request(req, officer, reason="已查明")
+    req.refresh_from_db()
+    deadline = MatterDeadline.objects.get(request=req).deadline
+    assert deadline_status(deadline) == "closed" and deadline.closed_reason == "通知撤回"
+    assert req.document is not None and req.document.status == "void"
+    assert Notification.objects.filter(recipient=sup.user("a.contact"), kind="request.withdrawn").exists()
+
+
+@pytest.mark.django_db
+def test_voiding_an_issued_letter_tells_the_court(sup: World) -> None:  # noqa: F811
+    from zhijian.notifications.models import Notification
+
+    matter = register(sup, officer=sup.user("city.officer"))
+    letter = issued(sup, matter)
+    services.void_letter(letter, sup.user("city.director"), reason="发错")
+    assert Notification.objects.filter(recipient=sup.user("a.contact"), kind="letter.void").exists()
+    assert deadline_of(matter, DeadlinePurpose.SIGN).closed_reason == "督办函作废"
+
+
+@pytest.mark.django_db
+def test_the_bureaus_drafting_stays_in_the_bureau(sup: World, client: Any) -> None:  # noqa: F811
+    officer, director = sup.user("city.officer"), sup.user("city.director")
+    matter = register(sup, officer=officer)
+    services.decide_supervise(matter, officer, finding="unlawful", opinion="内部意见")
+    letter = services.draft_letter(matter, officer, court=sup.courts["a"], facts="问题", requirements="要求")
+    services.submit_letter(letter, officer)
+    services.return_letter(letter, director, comment="督办要求过于笼统")
+    services.submit_letter(letter, officer)
+    services.approve_letter(letter, director)
+    client.force_login(sup.user("a.contact"))
+    page = client.get(f"/matters/{matter.pk}/").content.decode()
+    assert "过于笼统" not in page and "违法执行行为" not in page and "内部意见" not in page
+    assert "签发督办函" in page
+
+
+@pytest.mark.django_db
+def test_nobody_is_notified_of_their_own_action(sup: World) -> None:  # noqa: F811
+    from zhijian.notifications.models import Notification
+
+    officer = sup.user("city.officer")
+    register(sup, officer=officer)
+    assert not Notification.objects.filter(recipient=officer).exists()

@@ -301,9 +301,17 @@ ZHIJIAN_SMS_GATEWAY_TOKEN = env_str("ZHIJIAN_SMS_GATEWAY_TOKEN", "")
 ZHIJIAN_SMS_TIMEOUT = env_int("ZHIJIAN_SMS_TIMEOUT", 5)
 ZHIJIAN_REMINDER_WORKDAYS_BEFORE = env_int("ZHIJIAN_REMINDER_WORKDAYS_BEFORE", 2)
 ZHIJIAN_WORKING_HOURS = env_str("ZHIJIAN_WORKING_HOURS", "08:30-17:30")  # reminders only inside
-EMAIL_HOST = env_str("ZHIJIAN_EMAIL_HOST", "localhost")
-EMAIL_PORT = env_int("ZHIJIAN_EMAIL_PORT", 25)
-EMAIL_HOST_USER = env_str("ZHIJIAN_EMAIL_USER", "")
-EMAIL_HOST_PASSWORD = env_str("ZHIJIAN_EMAIL_PASSWORD", "")
-EMAIL_USE_TLS = env_bool("ZHIJIAN_EMAIL_TLS", False)
+# SMTP for the "email" backend (Django 6.1 MAILERS; the EMAIL_* settings are deprecated)
+MAILERS = {
+    "default": {
+        "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "OPTIONS": {
+            "host": env_str("ZHIJIAN_EMAIL_HOST", "localhost"),
+            "port": env_int("ZHIJIAN_EMAIL_PORT", 25),
+            "username": env_str("ZHIJIAN_EMAIL_USER", ""),
+            "password": env_str("ZHIJIAN_EMAIL_PASSWORD", ""),
+            "use_tls": env_bool("ZHIJIAN_EMAIL_TLS", False),
+        },
+    }
+}
 DEFAULT_FROM_EMAIL = env_str("ZHIJIAN_EMAIL_FROM", "zhijian@localhost")

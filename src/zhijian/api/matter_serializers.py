@@ -45,6 +45,17 @@ class MatterListSerializer(serializers.ModelSerializer[Matter]):
     overdue = serializers.SerializerMethodField(help_text="是否有已超期的未完成期限")
     url = serializers.SerializerMethodField()
 
+    def to_representation(self, instance: Matter) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        if user is not None and not user.is_superuser:
+            from zhijian.org.scoping import visible_court_ids
+
+            if instance.supervising_court_id not in visible_court_ids(user):
+                data["finding"] = ""  # the bureau's internal review, hidden from a basic court
+        return data
+
     class Meta:
         model = Matter
         fields = [
@@ -314,7 +325,10 @@ class MatterDetailSerializer(MatterListSerializer):
     def to_representation(self, instance: Matter) -> dict[str, Any]:
         data = super().to_representation(instance)
         if self._ctx()["own_court"] is not None:
-            data["review_opinion"] = ""  # the city bureau's internal opinion, as on the page
+            # the city bureau's internal review, as on the page: the court learns from the letter
+            data["review_opinion"] = ""
+            data["finding"] = ""
+            data["finding_label"] = ""
         return data
 
     def get_complainant_id_number(self, obj: Matter) -> str:

@@ -38,6 +38,7 @@ class DeadlineStatus(models.TextChoices):
     MET_LATE = "met_late", "超期完成"
     SUSPENDED = "suspended", "中止中"
     PROVISIONAL = "provisional", "暂定"
+    CLOSED = "closed", "已撤销（不计）"
 
 
 STATUS_BADGE = {
@@ -48,4 +49,5 @@ STATUS_BADGE = {
     DeadlineStatus.MET_LATE: "dark",
     DeadlineStatus.SUSPENDED: "info",
     DeadlineStatus.PROVISIONAL: "light",
+    DeadlineStatus.CLOSED: "light",
 }

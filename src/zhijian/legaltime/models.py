@@ -209,6 +209,9 @@ class Deadline(models.Model):
     explanation = models.JSONField("计算说明", default=list, blank=True)
     calendar_version = models.PositiveIntegerField("日历版本", default=0)
     completed_on = models.DateField("完成日期", null=True, blank=True)
+    # set when the deadline ended because its object was withdrawn or voided (a request withdrawn,
+    # a letter voided, a matter cancelled): it is neither met nor late, and counts for nothing
+    closed_reason = models.CharField("撤销原因", max_length=200, blank=True)
     note = models.TextField("备注", blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+", verbose_name="创建人"

@@ -257,6 +257,8 @@ def deadline_status(
     calendar of the deadline's court. A 暂定 deadline that is due soon shows 即将到期 (the board
     marks it 暂定 as well)."""
     today = today or timezone.localdate()
+    if deadline.closed_reason:
+        return DeadlineStatus.CLOSED
     if deadline.completed_on is not None:
         if deadline.due_date is None or deadline.completed_on <= deadline.due_date:
             return DeadlineStatus.MET

@@ -193,7 +193,7 @@ def parse_bool(value: Any) -> bool | None:
 
 
 def _item_number(text: str) -> int | None:
-    if text.isdigit():
+    if text.isdecimal():
         return int(text)
     if len(text) == 1 and text in CN_DIGITS:
         return CN_DIGITS.index(text) + 1

@@ -128,6 +128,8 @@ def matter_facts(matter: Matter, court_ids: Iterable[int], today: dt.date) -> Fa
         if link.request_id is not None and link.request is not None and link.request.court_id not in courts:
             continue
         d = link.deadline
+        if d.closed_reason:  # withdrawn, voided or cancelled: counts for nothing
+            continue
         if _late(d.due_date, d.completed_on, today, d.suspended_since is not None):
             overdue = True
         if link.purpose == DeadlinePurpose.REPORT and link.letter_id is not None:
@@ -153,6 +155,9 @@ def _label(choices: Any, value: str) -> str:
 
 def _yes(flag: bool) -> str:
     return "是" if flag else "否"
+
+
+FINDING_COLUMN = 9  # 审查结论 in ``ledger_row``
 
 
 def ledger_row(matter: Matter, courts: list[Court], facts: Facts) -> list[Any]:
@@ -234,7 +239,10 @@ def build_ledger(qs: QuerySet[Matter], *, user: User, today: dt.date | None = No
     count = 0
     for matter in matters_for_ledger(qs).iterator(chunk_size=500):
         courts = [link.court for link in matter.court_links.all() if link.court_id in visible]
-        ws.append(cells(ws, ledger_row(matter, courts, matter_facts(matter, [c.pk for c in courts], today))))
+        row = ledger_row(matter, courts, matter_facts(matter, [c.pk for c in courts], today))
+        if matter.supervising_court_id not in visible:
+            row[FINDING_COLUMN] = ""  # the bureau's internal review is not the basic court's to read
+        ws.append(cells(ws, row))
         count += 1
         month = f"{matter.received_on:%Y-%m}"
         for court in courts:

@@ -477,7 +477,23 @@ class MatterDeadline(models.Model):
         verbose_name_plural = "监督期限"
 
     def __str__(self) -> str:
-        return f"{self.matter.number} {DeadlinePurpose(self.purpose).label}"
+        return f"{self.matter.number} {self.label}"
+
+    @property
+    def label(self) -> str:
+        """e.g. 报告反馈（浑江区法院，白中法执督〔2026〕3号）, 答复情况说明通知（江源区法院）."""
+        text = str(DeadlinePurpose(self.purpose).label)
+        detail = []
+        if self.request_id is not None and self.request is not None:
+            text = f"答复{RequestKind(self.request.kind).label}"
+            detail.append(self.request.court.short_name)
+        if self.letter_id is not None and self.letter is not None:
+            detail.append(self.letter.court.short_name)
+            if self.letter.document_id is not None and self.letter.document is not None:
+                detail.append(self.letter.document.number)
+        if self.source_id is not None and self.source is not None:
+            text = f"向{self.source.body}报告结果"
+        return text + (f"（{'，'.join(detail)}）" if detail else "")
 
 
 class ExtensionState(models.TextChoices):

@@ -211,12 +211,20 @@ def _audit(action: str, actor: User | None, target: models.Model, matter: Matter
     )
 
 
-def _notify(
-    users: Iterable[User | None], *, kind: str, title: str, url: str, key: str, court: Court | None = None
+def _notify(  # noqa: PLR0913
+    actor: User | None,
+    users: Iterable[User | None],
+    *,
+    kind: str,
+    title: str,
+    url: str,
+    key: str,
+    court: Court | None = None,
 ) -> None:
     from zhijian.notifications.services import notify
 
-    recipients = [u for u in users if u is not None]
+    actor_id = actor.pk if actor is not None else None  # nobody is told of their own action
+    recipients = [u for u in users if u is not None and u.pk != actor_id]
     if recipients:
         notify(recipients, kind=kind, title=title, url=url, key=key, court=court)
 
@@ -274,12 +282,14 @@ def _rule_has_expedited(code: str, on: dt.date) -> bool:
     return bool(clock.rule_in_force(code, on).expedited_length)
 
 
-def _complete(links: Iterable[MatterDeadline], on: dt.date) -> None:
+def _complete(links: Iterable[MatterDeadline], on: dt.date, *, closed: str = "") -> None:
+    """Mark the linked deadlines done on ``on`` — or, with ``closed``, ended because their object
+    was withdrawn, voided or cancelled (neither met nor late: 已撤销（不计）)."""
     for link in links:
         if link.deadline.completed_on is None:
             on_day = max(on, link.deadline.start_date)
             Deadline.objects.filter(pk=link.deadline_id, completed_on__isnull=True).update(
-                completed_on=on_day
+                completed_on=on_day, closed_reason=closed[:200]
             )
 
 
@@ -373,12 +383,33 @@ def _validate_source(src: SourceInput, today: dt.date) -> None:
         raise ServiceError("收到日期不能晚于今天。", field="received_on")
     if src.category.is_leader and not (src.instructor.strip() and src.instruction_date):
         raise ServiceError("领导批示类来源须填写批示人和批示日期。", field="sources")
+    if src.doc_date is not None and src.doc_date > src.received_on:
+        raise ServiceError("来文日期不能晚于收到日期。", field="sources")
+    if src.instruction_date is not None and src.instruction_date > today:
+        raise ServiceError("批示日期不能晚于今天。", field="sources")
     if src.report_back and not (src.report_rule or src.report_by):
         raise ServiceError("须报告结果的来源，请选择报告期限规则或填写报告期限。", field="sources")
     if src.report_rule and src.report_rule not in SOURCE_RULES:
         raise ServiceError("未知的报告期限规则。", field="sources")
     if src.report_by is not None and src.report_by < src.received_on:
         raise ServiceError("报告期限不能早于收到日期。", field="sources")
+
+
+def _check_identity(id_number: str, phone: str) -> None:
+    """A resident ID card number has 15 or 18 characters (17 digits and a digit or X); other
+    documents (passport, 统一社会信用代码) carry letters and are kept as written. A phone number
+    has at least 7 digits and only digits, spaces, + - ( ) and 转."""
+    import re
+    import unicodedata
+
+    value = re.sub(r"[\s-]", "", unicodedata.normalize("NFKC", id_number or "")).upper()
+    if value and re.fullmatch(r"[0-9X]+", value) and not re.fullmatch(r"\d{15}|\d{17}[0-9X]", value):
+        raise ServiceError(
+            f"证件号码“{id_number.strip()}”不是15位或18位的身份证号码。", field="complainant_id_number"
+        )
+    tel = unicodedata.normalize("NFKC", phone or "").strip()
+    if tel and (not re.fullmatch(r"[\d\s+\-()转]+", tel) or len(re.sub(r"\D", "", tel)) < 7):
+        raise ServiceError(f"联系电话“{phone.strip()}”不是有效的电话号码。", field="complainant_phone")
 
 
 def _next_number(court: Court, year: int) -> str:
@@ -432,6 +463,7 @@ def register_matter(
         raise ServiceError("特事特办须填写事由和提出要求的机关（第九条）。", field="expedited_reason")
     if data.anonymous and (data.complainant_name or data.complainant_id_number or data.complainant_phone):
         raise ServiceError("匿名来信不应填写来信人身份信息。", field="anonymous")
+    _check_identity(data.complainant_id_number, data.complainant_phone)
     numbers = clean_case_numbers(data.case_numbers)
     subtree = supervised_subtree_ids(court.pk) - {court.pk}
     court_ids = list(dict.fromkeys(data.court_ids))
@@ -511,6 +543,7 @@ def register_matter(
         )
         if not quiet:
             _notify(
+                actor,
                 [data.officer] if data.officer else _city_directors(court),
                 kind="matter.new",
                 title=f"新监督事项 {matter.number}：{title}",
@@ -712,6 +745,7 @@ def update_matter(matter: Matter, actor: User | None, *, reason: str = "", **cha
     unknown = set(changes) - editable
     if unknown:
         raise ServiceError("不能修改：" + "、".join(sorted(unknown)))
+    _check_identity(str(changes.get("complainant_id_number", "")), str(changes.get("complainant_phone", "")))
     if "title" in changes and not str(changes["title"]).strip():
         raise ServiceError("请填写事由。", field="title")
     _check(actor, "matter", "edit", matter.state, matter=matter)
@@ -849,7 +883,7 @@ def assign(matter: Matter, actor: User | None, officer: User) -> Matter:
         _log(matter, actor, "assign", f"承办人：{officer.display_name}")
         record("supervision.matter.assign", actor=actor, target=matter, court=matter.supervising_court,
                before={"officer": before}, after={"officer": officer.pk})  # fmt: skip
-        _notify([officer], kind="matter.assigned", title=f"您承办监督事项 {matter.number}：{matter.title}",
+        _notify(actor, [officer], kind="matter.assigned", title=f"您承办监督事项 {matter.number}：{matter.title}",
                 url=matter.get_absolute_url(), key=f"matter:{matter.pk}:assigned:{officer.pk}")  # fmt: skip
     return matter
 
@@ -879,7 +913,7 @@ def propose_reply(matter: Matter, actor: User | None, *, finding: str, opinion: 
             f"审查结论：{Finding(finding).label}；拟径行答复。{opinion.strip()}",
         )
         _audit("matter.propose_reply", actor, matter, matter, finding=finding)
-        _notify(_city_directors(matter.supervising_court), kind="matter.approval",
+        _notify(actor, _city_directors(matter.supervising_court), kind="matter.approval",
                 title=f"待审批：{matter.number} 径行答复", url=matter.get_absolute_url(),
                 key=f"matter:{matter.pk}:reply_approval:{timezone.now():%Y%m%d%H%M%S}")  # fmt: skip
     return matter
@@ -913,7 +947,7 @@ def approve_reply(matter: Matter, actor: User | None, *, comment: str = "") -> M
             kind=EntryKind.COMMENT if comment else EntryKind.EVENT,
         )
         _audit("matter.approve_reply", actor, matter, matter, reason=comment)
-        _notify([matter.officer], kind="matter.approved", title=f"{matter.number} 径行答复已获批准",
+        _notify(actor, [matter.officer], kind="matter.approved", title=f"{matter.number} 径行答复已获批准",
                 url=matter.get_absolute_url(), key=f"matter:{matter.pk}:reply_approved")  # fmt: skip
     return matter
 
@@ -926,7 +960,7 @@ def return_reply(matter: Matter, actor: User | None, *, comment: str) -> Matter:
         _cas(Matter, matter, "matter", "return_reply")
         _log(matter, actor, "return_reply", f"局长退回径行答复意见：{comment.strip()}", kind=EntryKind.RETURN)
         _audit("matter.return_reply", actor, matter, matter, reason=comment)
-        _notify([matter.officer], kind="matter.returned", title=f"{matter.number} 径行答复意见被退回",
+        _notify(actor, [matter.officer], kind="matter.returned", title=f"{matter.number} 径行答复意见被退回",
                 url=matter.get_absolute_url(), key=f"matter:{matter.pk}:reply_returned:{timezone.now():%Y%m%d%H%M%S}")  # fmt: skip
     return matter
 
@@ -1059,7 +1093,7 @@ def request_info(
         _log(matter, actor, "request_info", f"向{court.short_name}发出{RequestKind(kind).label}（{req.document.number}），"
              f"期限至{deadline.due_date}", court=court)  # fmt: skip
         _audit("request.send", actor, req, matter, court=court.pk, kind=kind, number=req.document.number)
-        _notify(_contacts(court), kind="request.new", title=f"收到{RequestKind(kind).label}：{matter.number}",
+        _notify(actor, _contacts(court), kind="request.new", title=f"收到{RequestKind(kind).label}：{matter.number}",
                 url="/matters/workspace/", key=f"request:{req.pk}:new", court=court)  # fmt: skip
     return req
 
@@ -1119,7 +1153,7 @@ def answer_request(
             court=req.court,
         )
         _audit("request.answer", actor, req, matter, court=req.court_id)
-        _notify([matter.officer], kind="request.answered", title=f"{req.court.short_name}已答复{RequestKind(req.kind).label}（{matter.number}）",
+        _notify(actor, [matter.officer], kind="request.answered", title=f"{req.court.short_name}已答复{RequestKind(req.kind).label}（{matter.number}）",
                 url=matter.get_absolute_url(), key=f"request:{req.pk}:answered")  # fmt: skip
     return req
 
@@ -1131,7 +1165,13 @@ def withdraw_request(req: InfoRequest, actor: User | None, *, reason: str) -> In
     _check(actor, "request", "withdraw", req.state, matter=matter, court=req.court)
     with transaction.atomic():
         _cas(InfoRequest, req, "request", "withdraw")
-        _complete(_links(matter, DeadlinePurpose.REQUEST, request=req), timezone.localdate())
+        _complete(
+            _links(matter, DeadlinePurpose.REQUEST, request=req), timezone.localdate(), closed="通知撤回"
+        )
+        _void_request_document(req, actor, f"通知撤回：{reason.strip()}")
+        _notify(actor, _contacts(req.court), kind="request.withdrawn",
+                title=f"{RequestKind(req.kind).label}已撤回（{matter.number}），无需答复",
+                url="/matters/workspace/", key=f"request:{req.pk}:withdrawn", court=req.court)  # fmt: skip
         _log(
             matter,
             actor,
@@ -1192,7 +1232,7 @@ def draft_letter(
         _lock(matter, "matter", "draft_letter")
         letter = Letter.objects.create(matter=matter, court=court, facts=facts, requirements=requirements,
                                        report_length=report_length, drafted_by=actor or matter.registered_by)  # fmt: skip
-        _log(matter, actor, "draft_letter", f"起草给{court.short_name}的督办函", court=court, letter=letter)
+        _log(matter, actor, "draft_letter", f"起草给{court.short_name}的督办函", letter=letter)
         _audit("letter.draft", actor, letter, matter, court=court.pk)
     return letter
 
@@ -1227,11 +1267,10 @@ def submit_letter(letter: Letter, actor: User | None) -> Letter:
             actor,
             "submit_letter",
             f"给{letter.court.short_name}的督办函提交局长审批",
-            court=letter.court,
             letter=letter,
         )
         _audit("letter.submit", actor, letter, matter)
-        _notify(_city_directors(matter.supervising_court), kind="letter.approval",
+        _notify(actor, _city_directors(matter.supervising_court), kind="letter.approval",
                 title=f"待审批：{matter.number} 给{letter.court.short_name}的督办函", url=matter.get_absolute_url(),
                 key=f"letter:{letter.pk}:submitted:{letter.submitted_at:%Y%m%d%H%M%S}")  # fmt: skip
     return letter
@@ -1249,12 +1288,11 @@ def return_letter(letter: Letter, actor: User | None, *, comment: str) -> Letter
             actor,
             "return_letter",
             f"局长退回督办函：{comment.strip()}",
-            court=letter.court,
             letter=letter,
             kind=EntryKind.RETURN,
         )
         _audit("letter.return", actor, letter, matter, reason=comment)
-        _notify([letter.drafted_by, matter.officer], kind="letter.returned", title=f"{matter.number} 督办函被退回修改",
+        _notify(actor, [letter.drafted_by, matter.officer], kind="letter.returned", title=f"{matter.number} 督办函被退回修改",
                 url=matter.get_absolute_url(), key=f"letter:{letter.pk}:returned:{timezone.now():%Y%m%d%H%M%S}")  # fmt: skip
     return letter
 
@@ -1300,7 +1338,7 @@ def approve_letter(letter: Letter, actor: User | None, *, comment: str = "") -> 
         )
         letter.save(update_fields=["document"])
         note = f"局长批准并签发督办函 {letter.document.number}，送达{court.short_name}联络专人" + (
-            f"{court.contact.display_name}" if court.contact else "（该院未指定联络专人！）"
+            f"{court.contact.display_name}" if court.contact else "（该院未指定联络专人，已通知该院执行局长）"
         )
         _log(
             matter,
@@ -1313,7 +1351,7 @@ def approve_letter(letter: Letter, actor: User | None, *, comment: str = "") -> 
         _audit(
             "letter.approve", actor, letter, matter, number=letter.document.number, contact=court.contact_id
         )
-        _notify(_contacts(court) or _court_directors(court), kind="letter.new",
+        _notify(actor, _contacts(court) or _court_directors(court), kind="letter.new",
                 title=f"收到督办函 {letter.document.number}，请签收", url="/matters/workspace/",
                 key=f"letter:{letter.pk}:issued", court=court)  # fmt: skip
     return letter
@@ -1385,11 +1423,16 @@ def void_letter(letter: Letter, actor: User | None, *, reason: str) -> Letter:
             _links(matter, DeadlinePurpose.SIGN, letter=letter)
             + _links(matter, DeadlinePurpose.REPORT, letter=letter),
             timezone.localdate(),
+            closed="督办函作废",
         )
         if letter.document is not None and letter.document.status != "void":
             from zhijian.documents.services import void_document
 
             void_document(letter.document, actor=actor, reason=reason, via_owner=True)  # type: ignore[arg-type]
+        if letter.issued_on is not None:
+            _notify(actor, _contacts(letter.court) or _court_directors(letter.court), kind="letter.void",
+                    title=f"督办函{' ' + letter.document.number if letter.document else ''}已作废，无需办理（{matter.number}）",
+                    url="/matters/workspace/", key=f"letter:{letter.pk}:void", court=letter.court)  # fmt: skip
         text = f"作废督办函：{reason.strip()}"
         if _maybe_conclude(matter):
             text += "。其余督办函的报告均已采纳，待办结。"
@@ -1492,7 +1535,7 @@ def submit_report(report: Report, actor: User | None) -> Report:
             letter=report.letter,
         )
         _audit("report.submit", actor, report, matter)
-        _notify(_court_directors(report.court), kind="report.approval", title=f"待审批：{matter.number} 督办报告",
+        _notify(actor, _court_directors(report.court), kind="report.approval", title=f"待审批：{matter.number} 督办报告",
                 url="/matters/workspace/", key=f"report:{report.pk}:submitted:{timezone.now():%Y%m%d%H%M%S}", court=report.court)  # fmt: skip
     return report
 
@@ -1507,7 +1550,7 @@ def return_report(report: Report, actor: User | None, *, comment: str) -> Report
         _log(matter, actor, "return_report", f"{report.court.short_name}执行局长退回报告：{comment.strip()}",
              court=report.court, letter=report.letter, kind=EntryKind.RETURN)  # fmt: skip
         _audit("report.return", actor, report, matter, reason=comment)
-        _notify(_contacts(report.court), kind="report.returned", title=f"{matter.number} 报告被退回修改",
+        _notify(actor, _contacts(report.court), kind="report.returned", title=f"{matter.number} 报告被退回修改",
                 url="/matters/workspace/", key=f"report:{report.pk}:returned:{timezone.now():%Y%m%d%H%M%S}", court=report.court)  # fmt: skip
     return report
 
@@ -1526,7 +1569,7 @@ def approve_report(report: Report, actor: User | None) -> Report:
         _log(matter, actor, "approve_report", f"{report.court.short_name}报送督办报告（{ReportMode(report.mode).label}）",
              court=report.court, letter=letter)  # fmt: skip
         _audit("report.approve", actor, report, matter)
-        _notify([matter.officer], kind="report.submitted", title=f"{report.court.short_name}已报送 {matter.number} 的督办报告",
+        _notify(actor, [matter.officer], kind="report.submitted", title=f"{report.court.short_name}已报送 {matter.number} 的督办报告",
                 url=matter.get_absolute_url(), key=f"report:{report.pk}:submitted_city")  # fmt: skip
     return report
 
@@ -1554,7 +1597,7 @@ def accept_report(report: Report, actor: User | None, *, assessment: str) -> Rep
             text += "。督办完毕，待办结。"
         _log(matter, actor, "accept_report", text, court=report.court, letter=letter)
         _audit("report.accept", actor, report, matter, reason=assessment)
-        _notify(_contacts(report.court), kind="report.accepted", title=f"{matter.number} 的督办报告已采纳",
+        _notify(actor, _contacts(report.court), kind="report.accepted", title=f"{matter.number} 的督办报告已采纳",
                 url="/matters/workspace/", key=f"report:{report.pk}:accepted", court=report.court)  # fmt: skip
     return report
 
@@ -1580,7 +1623,7 @@ def reject_report(report: Report, actor: User | None, *, assessment: str) -> Rep
         _log(matter, actor, "reject_report", f"不予采纳{report.court.short_name}的报告：{assessment.strip()}",
              court=report.court, letter=letter, kind=EntryKind.RETURN)  # fmt: skip
         _audit("report.reject", actor, report, matter, reason=assessment)
-        _notify(_contacts(report.court) + _court_directors(report.court), kind="report.rejected",
+        _notify(actor, _contacts(report.court) + _court_directors(report.court), kind="report.rejected",
                 title=f"{matter.number} 的督办报告未被采纳", url="/matters/workspace/",
                 key=f"report:{report.pk}:rejected", court=report.court)  # fmt: skip
     return report
@@ -1633,7 +1676,7 @@ def conclude(matter: Matter, actor: User | None, *, summary: str) -> Matter:
         _complete(closing, today)
         _close_requests(matter, actor, "事项办结")
         pending = [s for s in matter.sources.all() if s.report_back and s.reported_on is None]
-        text = f"办结：{summary.strip()}"
+        text = f"办结：{summary.strip().rstrip('。')}"
         if pending:
             text += "。待向来源报告结果：" + "、".join(s.body for s in pending)
         _log(matter, actor, "conclude", text)
@@ -1686,6 +1729,16 @@ def report_to_source(
     return source
 
 
+def _void_request_document(req: InfoRequest, actor: User | None, why: str) -> None:
+    """A withdrawn notice's document is voided too (its number kept), so that the 公文 list does
+    not show it as in force."""
+    doc = req.document
+    if doc is not None and doc.status != "void":
+        from zhijian.documents.services import void_document
+
+        void_document(doc, actor=actor, reason=why, via_owner=True)  # type: ignore[arg-type]
+
+
 def _close_requests(matter: Matter, actor: User | None, why: str) -> None:
     """Requests still unanswered when a matter ends are withdrawn, with their deadlines, so that
     no court is left owing an answer (or counted overdue) on a closed matter."""
@@ -1693,7 +1746,8 @@ def _close_requests(matter: Matter, actor: User | None, why: str) -> None:
         if InfoRequest.objects.filter(pk=req.pk, state=RequestState.SENT).update(
             state=RequestState.CANCELLED
         ):
-            _complete(_links(matter, DeadlinePurpose.REQUEST, request=req), timezone.localdate())
+            _complete(_links(matter, DeadlinePurpose.REQUEST, request=req), timezone.localdate(), closed=why)
+            _void_request_document(req, actor, why)
             _log(
                 matter,
                 actor,
@@ -1714,6 +1768,7 @@ def cancel(matter: Matter, actor: User | None, *, reason: str) -> Matter:
                 matter=matter, deadline__completed_on__isnull=True
             ),
             timezone.localdate(),
+            closed="事项撤销",
         )
         _close_requests(matter, actor, "事项撤销")
         _log(matter, actor, "cancel", f"撤销登记：{reason.strip()}")
@@ -1781,7 +1836,7 @@ def request_extension(
         _log(matter, actor, "request_extension", f"申请延长“{DeadlinePurpose(link.purpose).label}”期限{ext.period_label}：{reason.strip()}",
              court=court if court.pk != matter.supervising_court_id else None)  # fmt: skip
         _audit("extension.request", actor, ext, matter, length=length, reason=reason)
-        _notify(_city_directors(matter.supervising_court), kind="extension.request",
+        _notify(actor, _city_directors(matter.supervising_court), kind="extension.request",
                 title=f"延期申请待审批：{matter.number}", url=matter.get_absolute_url(), key=f"extension:{ext.pk}:new")  # fmt: skip
     return ext
 
@@ -1814,10 +1869,10 @@ def decide_extension(
                 via_owner=True,
             )
         verdict = "批准" if approve else "不批准"
-        _log(matter, actor, "decide_extension", f"{verdict}延期{ext.period_label}" + (f"：{note.strip()}" if note.strip() else ""),
+        _log(matter, actor, "decide_extension", f"{verdict}“{ext.link.label}”延期{ext.period_label}" + (f"：{note.strip()}" if note.strip() else ""),
              court=ext.court if ext.court_id != matter.supervising_court_id else None)  # fmt: skip
         _audit("extension.decide", actor, ext, matter, approved=approve, reason=note)
-        _notify([ext.requested_by], kind="extension.decided", title=f"{matter.number} 延期申请：{verdict}",
+        _notify(actor, [ext.requested_by], kind="extension.decided", title=f"{matter.number} 延期申请：{verdict}",
                 url=matter.get_absolute_url(), key=f"extension:{ext.pk}:decided")  # fmt: skip
     return ext
 

@@ -94,15 +94,15 @@ def filtered_matters(request: HttpRequest) -> tuple[QuerySet[Matter], dict[str, 
             | Q(case_links__number__contains=number_fragment(text)) | Q(sources__doc_number__icontains=text)
             | Q(external_ref__icontains=text)
         ).distinct()  # fmt: skip
-    if params["source"].isdigit():
+    if params["source"].isdecimal():
         qs = qs.filter(sources__category__item=int(params["source"])).distinct()
-    if params["court"].isdigit():
+    if params["court"].isdecimal():
         qs = qs.filter(court_links__court_id=int(params["court"]))
     if params["state"] == "open":
         qs = qs.open()
     elif params["state"] in MatterState.values:
         qs = qs.filter(state=params["state"])
-    if params["officer"].isdigit():
+    if params["officer"].isdecimal():
         qs = qs.filter(officer_id=int(params["officer"]))
     if params["finding"] in Finding.values:
         qs = qs.filter(finding=params["finding"])
@@ -165,7 +165,7 @@ def matter_list(request: HttpRequest) -> HttpResponse:
     for link in (
         MatterDeadline.objects.filter(matter_id__in=ids, deadline__completed_on__isnull=True)
         .filter(Q() if _is_city(user) else Q(deadline__court_id=user.court_id or -1))
-        .select_related("deadline")
+        .select_related("deadline", "letter__court", "letter__document", "request__court", "source")
         .order_by("deadline__due_date")
     ):
         if link.deadline.due_date and link.matter_id not in next_due:
@@ -229,7 +229,7 @@ def filter_save(request: HttpRequest) -> HttpResponse:
 def filter_delete(request: HttpRequest) -> HttpResponse:
     user = acting_user(request)
     pk = request.POST.get("filter", "")
-    saved = SavedFilter.objects.filter(user=user, pk=int(pk)).first() if pk.isdigit() else None
+    saved = SavedFilter.objects.filter(user=user, pk=int(pk)).first() if pk.isdecimal() else None
     if saved is None:
         messages.error(request, "未找到该常用筛选（可能已删除）。")
         return redirect("supervision:list")
@@ -252,7 +252,7 @@ def ledger_export(request: HttpRequest) -> HttpResponse:
 
 def _source_from_post(post: QueryDict, prefix: str = "s_") -> services.SourceInput:
     item = post.get(f"{prefix}category", "")
-    category = SourceCategory.objects.filter(item=int(item)).first() if item.isdigit() else None
+    category = SourceCategory.objects.filter(item=int(item)).first() if item.isdecimal() else None
     if category is None:
         raise ServiceError("请选择监督来源类别（第三条）。", field="sources")
     received = _date(
@@ -295,7 +295,7 @@ def _case_lines(text: str) -> list[str]:
 def _matter_input(post: QueryDict, user: User) -> services.MatterInput:
     officer = None
     officer_id = str(post.get("officer", ""))
-    if officer_id.isdigit():
+    if officer_id.isdecimal():
         officer = User.objects.filter(pk=int(officer_id), court_id=user.court_id).first()
     received = _date(post.get("received_on", ""), "收到日期", required=True)
     assert received is not None
@@ -303,7 +303,7 @@ def _matter_input(post: QueryDict, user: User) -> services.MatterInput:
         title=post.get("title", ""),
         received_on=received,
         sources=[_source_from_post(post)],
-        court_ids=[int(x) for x in post.getlist("courts") if x.isdigit()],
+        court_ids=[int(x) for x in post.getlist("courts") if x.isdecimal()],
         case_numbers=_case_lines(post.get("case_numbers", "")),
         content=post.get("content", ""),
         channel=post.get("channel", "paper") if post.get("channel") in Channel.values else "paper",
@@ -344,6 +344,7 @@ def matter_new(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         return render(request, "supervision/matter_new.html", _register_context(user))
     post = request.POST
+    duplicates: list[Matter] = []
     try:
         data = _matter_input(post, user)
         numbers = services.clean_case_numbers(data.case_numbers)
@@ -356,10 +357,10 @@ def matter_new(request: HttpRequest) -> HttpResponse:
         from django.db import transaction
 
         attaching = post.get("confirm_attach") == "1" or (
-            attach_to.isdigit() and post.get("confirm_new") != "1"
+            attach_to.isdecimal() and post.get("confirm_new") != "1"
         )
         if attaching:
-            if not attach_to.isdigit():
+            if not attach_to.isdecimal():
                 raise ServiceError("请选择要追加到的监督事项。", field="attach_to")
             matter = scoped_or_404(Matter.objects.all(), user, int(attach_to))
             with transaction.atomic():  # the source, its cases and its files, or nothing
@@ -374,7 +375,7 @@ def matter_new(request: HttpRequest) -> HttpResponse:
         if duplicates and post.get("confirm_new") != "1":
             return render(
                 request, "supervision/matter_new.html",
-                _register_context(user, post, duplicates=duplicates), status=200,
+                _register_context(user, post, duplicates=duplicates, files_dropped=bool(request.FILES)), status=200,
             )  # fmt: skip
         with transaction.atomic():  # a refused attachment refuses the registration: nothing saved
             matter = services.register_matter(user, data)
@@ -382,7 +383,11 @@ def matter_new(request: HttpRequest) -> HttpResponse:
             if files:
                 services.add_attachments(matter, user, files)
     except ServiceError as exc:
-        return render(request, "supervision/matter_new.html", _register_context(user, post, error=exc))
+        # keep the duplicate panel when the refusal came from it (e.g. no matter chosen)
+        shown = duplicates if post.get("confirm_attach") else None
+        return render(
+            request, "supervision/matter_new.html", _register_context(user, post, error=exc, duplicates=shown)
+        )
     messages.success(request, f"已登记监督事项 {matter.number}。")
     return redirect(matter.get_absolute_url())
 
@@ -415,10 +420,24 @@ def detail_context(request: HttpRequest, matter: Matter, **extra: Any) -> dict[s
     requests = matter.requests.select_related("court", "document", "answered_by")
     timeline = matter.timeline.select_related("actor", "court")
     links = matter.deadline_links.select_related(
-        "deadline", "deadline__court", "deadline__rule", "letter", "request", "source"
+        "deadline",
+        "deadline__court",
+        "deadline__rule",
+        "letter__court",
+        "letter__document",
+        "request__court",
+        "source",
     ).order_by("deadline__due_date", "pk")
     attachments = matter.attachments.select_related("uploaded_by", "court")
-    extensions = matter.extension_requests.select_related("link", "requested_by", "decided_by", "court")
+    extensions = matter.extension_requests.select_related(
+        "link__letter__court",
+        "link__letter__document",
+        "link__request__court",
+        "link__source",
+        "requested_by",
+        "decided_by",
+        "court",
+    )
     if own is not None:
         letters = letters.filter(court_id=own).exclude(state__in=[LetterState.DRAFT, LetterState.PENDING])
         requests = requests.filter(court_id=own)
@@ -447,11 +466,13 @@ def detail_context(request: HttpRequest, matter: Matter, **extra: Any) -> dict[s
         d.overdue = bool(d.completed_on is None and d.due_date and d.due_date < today)
         d.late = bool(d.completed_on and d.due_date and d.completed_on > d.due_date)
     sources = list(matter.sources.select_related("category"))
+    documents = _documents(user, matter, letter_rows, request_rows, sources)
     pending_ext = [e for e in extensions if e.state == "pending"]
     courts = list(matter.courts.order_by("sort_order", "code"))
     return {
         "matter": matter,
         "own_court": own,
+        "documents": documents,
         "sources": sources,
         "courts": courts,
         "cases": matter.case_links.select_related("case", "case__court"),
@@ -505,6 +526,24 @@ def detail_context(request: HttpRequest, matter: Matter, **extra: Any) -> dict[s
     }
 
 
+def _documents(
+    user: User, matter: Matter, letters: list[Any], requests: list[Any], sources: list[Any]
+) -> list[Any]:
+    """Every numbered document of the matter the user may read: letters, notices, the reply and
+    reports to sources (a basic court: those addressed to it)."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from zhijian.documents.models import OfficialDocument
+
+    owners = Q(owner_type=ContentType.objects.get_for_model(Matter), owner_id=matter.pk)
+    for model, rows in ((Letter, letters), (InfoRequest, requests), (MatterSource, sources)):
+        if rows:
+            owners |= Q(
+                owner_type=ContentType.objects.get_for_model(model), owner_id__in=[r.pk for r in rows]
+            )
+    return list(OfficialDocument.objects.visible_to(user).filter(owners).order_by("issued_at", "pk"))
+
+
 def _actions(user: User, matter: Matter, table: str, state: str, court: Court | None) -> set[str]:
     from .workflow import TABLES
 
@@ -521,7 +560,7 @@ def matter_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _child(model: Any, matter: Matter, field: str, value: str, **lookup: Any) -> Any:
-    if not value.isdigit():
+    if not value.isdecimal():
         raise ServiceError("请求缺少办理对象。")
     obj = model._default_manager.filter(pk=int(value), **{field: matter}, **lookup).first()
     if obj is None:
@@ -557,13 +596,13 @@ def _int(text: str, label: str) -> int | None:
     text = (text or "").strip()
     if not text:
         return None
-    if not text.isdigit():
+    if not text.isdecimal():
         raise ServiceError(f"{label}应为正整数。")
     return int(text)
 
 
 def _court_of(matter: Matter, value: str) -> Court:
-    court = matter.courts.filter(pk=int(value)).first() if value.isdigit() else None
+    court = matter.courts.filter(pk=int(value)).first() if value.isdecimal() else None
     if court is None:
         raise ServiceError("请选择本事项的被监督法院。", field="court")
     return court

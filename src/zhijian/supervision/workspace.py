@@ -35,7 +35,7 @@ def workspace(user: User) -> dict[str, Any]:
     )
     deadlines = (
         MatterDeadline.objects.filter(deadline__court_id=court_id, deadline__completed_on__isnull=True)
-        .select_related("deadline", "matter", "letter", "request")
+        .select_related("deadline", "matter", "letter__court", "letter__document", "request__court", "source")
         .order_by("deadline__due_date")
     )
     return {
@@ -57,7 +57,9 @@ def workspace(user: User) -> dict[str, Any]:
         "deadlines": deadlines,
         "overdue": [d for d in deadlines if d.deadline.due_date and d.deadline.due_date < today],
         "extensions": ExtensionRequest.objects.filter(link__deadline__court_id=court_id)
-        .select_related("matter", "link")
+        .select_related(
+            "matter", "link__letter__court", "link__letter__document", "link__request__court", "link__source"
+        )
         .order_by("-requested_at")[:50],
         "today": today,
         "is_contact": user.pk
