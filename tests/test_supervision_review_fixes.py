@@ -332,3 +332,43 @@ def test_nobody_is_notified_of_their_own_action(sup: World) -> None:  # noqa: F8
     officer = sup.user("city.officer")
     register(sup, officer=officer)
     assert not Notification.objects.filter(recipient=officer).exists()
+
+
+# --- 催办 before criticism (the first step of the measures issue) --------------------------------
+
+
+@pytest.mark.django_db
+def test_an_overdue_report_is_urged_once_and_met_by_the_report(sup: World, client: Any) -> None:  # noqa: F811
+    import time_machine
+
+    from zhijian.notifications.models import Notification
+
+    officer, contact, basic = sup.user("city.officer"), sup.user("a.contact"), sup.user("a.director")
+    with time_machine.travel(dt.datetime(2026, 11, 2, 10, 0), tick=False):
+        data = services.MatterInput(title="逾期未报告", received_on=dt.date(2026, 11, 2), sources=[source(6)],
+                                    court_ids=[sup.courts["a"].pk], officer=officer)  # fmt: skip
+        matter = services.register_matter(officer, data)
+        letter = issued(sup, matter)
+        report_link = MatterDeadline.objects.get(matter=matter, purpose=DeadlinePurpose.REPORT)
+        with pytest.raises(ServiceError, match="已超期"):
+            services.urge(report_link, officer)  # not overdue yet
+    with time_machine.travel(dt.datetime(2026, 11, 30, 10, 0), tick=False):
+        client.force_login(officer)
+        page = client.get(f"/matters/{matter.pk}/").content.decode()
+        assert "发出催办通知" in page
+        urge = services.urge(report_link, officer)
+        assert urge.deadline.rule_code == "SUP_URGE" and urge.follows == report_link
+        assert urge.deadline.due_date == dt.date(2026, 12, 7)  # 5 days: 12-05 is a Saturday → Monday
+        with pytest.raises(ServiceError):
+            services.urge(report_link, officer)  # once
+        assert Notification.objects.filter(recipient=contact, kind="matter.urge").exists()
+        from zhijian.documents.models import OfficialDocument
+
+        doc = OfficialDocument.objects.get(kind="reminder")
+        assert doc.recipient_court == sup.courts["a"] and "执催" in doc.number
+        services.sign_letter(letter, contact)
+        report = services.draft_report(letter, contact, mode="written", text="已办")
+        services.submit_report(report, contact)
+        services.approve_report(report, basic)
+    urge.deadline.refresh_from_db()
+    assert urge.deadline.completed_on == dt.date(2026, 11, 30) and not urge.deadline.closed_reason

@@ -77,7 +77,7 @@ def allowed_actions(user: User, ctx: dict[str, Any]) -> list[dict[str, Any]]:
 
     matter_actions: set[str] = set(ctx["actions"])
     for name in sorted(matter_actions):
-        if name in ("request_extension", "decide_extension", "report_to_source"):
+        if name in ("request_extension", "decide_extension", "report_to_source", "urge"):
             continue
         if name in ACTION_LABELS:
             add(name)
@@ -91,6 +91,8 @@ def allowed_actions(user: User, ctx: dict[str, Any]) -> list[dict[str, Any]]:
     if "decide_extension" in matter_actions:
         for ext in ctx["pending_extensions"]:
             add("decide_extension", extension=ext.pk)
+    for link in ctx.get("urgeable", []):
+        add("urge", link=link.pk)
     if ctx["can_request_extension"]:
         for link in ctx["extendable_links"]:
             add("request_extension", link=link.pk)
@@ -289,6 +291,7 @@ HANDLERS: dict[str, Handler] = {
     "decide_extension": lambda m, u, d, f: services.decide_extension(
         _child(ExtensionRequest, m, "matter", d.get("extension"), "extension"), u,
         approve=bool(d.get("approve")), note=d["note"]),
+    "urge": lambda m, u, d, f: services.urge(_child(MatterDeadline, m, "matter", d.get("link"), "link"), u),
 }  # fmt: skip
 assert set(HANDLERS) == set(ACTION_LABELS)
 

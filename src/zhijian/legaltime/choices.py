@@ -28,6 +28,7 @@ class DeadlineKind(models.TextChoices):
     REVIEW = "review", "审查决定"
     SIGN = "sign", "签收督办函"
     REQUEST = "request", "答复通知"
+    URGE = "urge", "催办"
 
 
 class DeadlineStatus(models.TextChoices):

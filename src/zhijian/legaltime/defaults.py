@@ -337,6 +337,18 @@ RULES: list[dict[str, Any]] = [
         "extension_approver": "局长",
     },
     {
+        "code": "SUP_URGE",
+        "name": "催办后报告",
+        "governs": "报告或通知答复逾期后发出催办通知，基层法院在催办期限内报告；再逾期的，提出通报批评建议",
+        "length": 5,
+        "unit": "days",
+        "start_event": "urge_issued",
+        "basis_document": SPC_SUPERVISION,
+        "basis_article": "（下级法院逾期的，可以催报）",
+        "confidence": "local",
+        "conflict_note": "督办规定新闻稿：逾期的先催报，经催办仍不纠正的方可通报；5日为本院规定。",
+    },
+    {
         "code": "SOURCE_REPLY_PROCURATORATE",
         "name": "检察建议回复",
         "governs": "对检察建议作出处理并书面回复检察机关",

@@ -46,6 +46,7 @@ EVENTS: dict[str, str] = {
     "order_issued": "督促执行令发出",
     "explanation_requested": "发出情况说明要求",
     "file_requested": "发出调卷通知",
+    "urge_issued": "发出催办通知",
     "source_received": "收到交办、建议或转办",
     # anything a person sets by hand
     "manual": "自定起算事件",

@@ -17,7 +17,7 @@ class SupervisionConfig(AppConfig):
 
         for kind in (
             DeadlineKind.REVIEW, DeadlineKind.LETTER, DeadlineKind.SIGN, DeadlineKind.REPORT,
-            DeadlineKind.REQUEST, DeadlineKind.MATTER, DeadlineKind.SOURCE_REPLY,
+            DeadlineKind.REQUEST, DeadlineKind.MATTER, DeadlineKind.SOURCE_REPLY, DeadlineKind.URGE,
         ):  # fmt: skip
             register_deadline_recipients(kind, recipients)
         register_digest(director_digest, name="supervision_overdue")

@@ -451,6 +451,7 @@ class DeadlinePurpose(models.TextChoices):
     REQUEST = "request", "答复通知"
     CONCLUDE = "conclude", "办结"
     SOURCE = "source", "向来源报告结果"
+    URGE = "urge", "催办后报告"
 
 
 class MatterDeadline(models.Model):
@@ -469,6 +470,15 @@ class MatterDeadline(models.Model):
     )
     source = models.ForeignKey(
         MatterSource, on_delete=models.CASCADE, null=True, blank=True, related_name="deadline_links"
+    )
+    # a 催办 deadline: the overdue report or request deadline it chases
+    follows = models.ForeignKey(
+        "self",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="urges",
+        verbose_name="催办的期限",
     )
 
     class Meta:
@@ -493,6 +503,8 @@ class MatterDeadline(models.Model):
                 detail.append(self.letter.document.number)
         if self.source_id is not None and self.source is not None:
             text = f"向{self.source.body}报告结果"
+        if self.purpose == DeadlinePurpose.URGE:
+            text = "催办后" + ("答复" if self.request_id is not None else "报告")
         return text + (f"（{'，'.join(detail)}）" if detail else "")
 
 

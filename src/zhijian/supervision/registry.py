@@ -55,6 +55,7 @@ ACTION_LABELS.update(
         "supervision.matter.report_to_source": "向来源报告结果",
         "supervision.matter.cancel": "撤销监督事项",
         "supervision.matter.comment": "添加意见",
+        "supervision.matter.urge": "催办",
         "supervision.matter.import": "导入督办台账",
         "supervision.request.send": "发出通知",
         "supervision.request.answer": "答复通知",

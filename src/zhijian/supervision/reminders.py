@@ -18,7 +18,7 @@ from zhijian.org.models import User
 
 from .models import DeadlinePurpose, MatterDeadline
 
-COURT_PURPOSES = {DeadlinePurpose.SIGN, DeadlinePurpose.REPORT, DeadlinePurpose.REQUEST}
+COURT_PURPOSES = {DeadlinePurpose.SIGN, DeadlinePurpose.REPORT, DeadlinePurpose.REQUEST, DeadlinePurpose.URGE}
 
 
 def _link(deadline: Deadline) -> MatterDeadline | None:

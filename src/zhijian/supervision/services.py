@@ -84,6 +84,7 @@ PURPOSE_KINDS = {
     DeadlinePurpose.REQUEST: DeadlineKind.REQUEST,
     DeadlinePurpose.CONCLUDE: DeadlineKind.MATTER,
     DeadlinePurpose.SOURCE: DeadlineKind.SOURCE_REPLY,
+    DeadlinePurpose.URGE: DeadlineKind.URGE,
 }
 ALLOWED_UPLOADS = {
     "application/pdf": ".pdf",
@@ -258,6 +259,7 @@ def _open(
     letter: Letter | None = None,
     request: InfoRequest | None = None,
     source: MatterSource | None = None,
+    follows: MatterDeadline | None = None,
 ) -> Deadline:
     deadline = clock.create_deadline(
         actor=None,
@@ -273,8 +275,9 @@ def _open(
         note=f"监督事项 {matter.number}",
     )
     MatterDeadline.objects.create(
-        matter=matter, deadline=deadline, purpose=purpose, letter=letter, request=request, source=source
-    )
+        matter=matter, deadline=deadline, purpose=purpose, letter=letter, request=request, source=source,
+        follows=follows,
+    )  # fmt: skip
     return deadline
 
 
@@ -1144,7 +1147,11 @@ def answer_request(
         for f in files:
             assert actor is not None
             _store(matter, actor, f, AttachmentKind.ANSWER, court=req.court, request=req)
-        _complete(_links(matter, DeadlinePurpose.REQUEST, request=req), timezone.localdate())
+        _complete(
+            _links(matter, DeadlinePurpose.REQUEST, request=req)
+            + _links(matter, DeadlinePurpose.URGE, request=req),
+            timezone.localdate(),
+        )
         _log(
             matter,
             actor,
@@ -1166,7 +1173,10 @@ def withdraw_request(req: InfoRequest, actor: User | None, *, reason: str) -> In
     with transaction.atomic():
         _cas(InfoRequest, req, "request", "withdraw")
         _complete(
-            _links(matter, DeadlinePurpose.REQUEST, request=req), timezone.localdate(), closed="通知撤回"
+            _links(matter, DeadlinePurpose.REQUEST, request=req)
+            + _links(matter, DeadlinePurpose.URGE, request=req),
+            timezone.localdate(),
+            closed="通知撤回",
         )
         _void_request_document(req, actor, f"通知撤回：{reason.strip()}")
         _notify(actor, _contacts(req.court), kind="request.withdrawn",
@@ -1421,7 +1431,8 @@ def void_letter(letter: Letter, actor: User | None, *, reason: str) -> Letter:
         _cas(Letter, letter, "letter", "void", void_reason=reason.strip())
         _complete(
             _links(matter, DeadlinePurpose.SIGN, letter=letter)
-            + _links(matter, DeadlinePurpose.REPORT, letter=letter),
+            + _links(matter, DeadlinePurpose.REPORT, letter=letter)
+            + _links(matter, DeadlinePurpose.URGE, letter=letter),
             timezone.localdate(),
             closed="督办函作废",
         )
@@ -1565,7 +1576,11 @@ def approve_report(report: Report, actor: User | None) -> Report:
         Letter.objects.filter(pk=letter.pk, state=LetterState.SIGNED).update(
             state=LetterState.REPORTED, updated_at=timezone.now()
         )
-        _complete(_links(matter, DeadlinePurpose.REPORT, letter=letter), timezone.localdate())
+        _complete(
+            _links(matter, DeadlinePurpose.REPORT, letter=letter)
+            + _links(matter, DeadlinePurpose.URGE, letter=letter),
+            timezone.localdate(),
+        )
         _log(matter, actor, "approve_report", f"{report.court.short_name}报送督办报告（{ReportMode(report.mode).label}）",
              court=report.court, letter=letter)  # fmt: skip
         _audit("report.approve", actor, report, matter)
@@ -1649,6 +1664,83 @@ def finish_supervision(matter: Matter, actor: User | None, *, reason: str) -> Ma
         _log(matter, actor, "finish_supervision", f"结束督办：{reason.strip()}")
         _audit("matter.finish_supervision", actor, matter, matter, reason=reason)
     return matter
+
+
+# --- 催办 (before any criticism) ---------------------------------------------------------------
+
+URGEABLE = {DeadlinePurpose.REPORT, DeadlinePurpose.REQUEST}
+
+
+def may_urge(link: MatterDeadline, today: dt.date | None = None) -> bool:
+    """An overdue report-back or request answer that has not been chased yet."""
+    today = today or timezone.localdate()
+    d = link.deadline
+    return (
+        link.purpose in URGEABLE
+        and d.completed_on is None
+        and d.due_date is not None
+        and d.due_date < today
+        and not link.urges.exists()
+    )
+
+
+def urge(link: MatterDeadline, actor: User | None) -> MatterDeadline:
+    """催办: an overdue report or answer first gets a numbered 催办通知 with a short new deadline
+    (SUP_URGE, 5 days). Only when that passes too is a criticism proposed (the next issue's
+    accountability register reads these deadlines)."""
+    matter = link.matter
+    _check(actor, "matter", "urge", matter.state, matter=matter)
+    court = link.deadline.court
+    today = timezone.localdate()
+    with transaction.atomic():
+        _lock(matter, "matter", "urge")
+        locked = MatterDeadline.objects.select_for_update().select_related("deadline").get(pk=link.pk)
+        if not may_urge(locked, today):
+            raise ServiceError("只有已超期、尚未催办的报告或通知答复可以催办。")
+        what = "答复通知" if link.request_id is not None else "报告督办函办理情况"
+        deadline = _open(
+            matter, DeadlinePurpose.URGE, title=f"{court.short_name}催办后{what}", court=court, start=today,
+            owner=court.contact, rule_code="SUP_URGE", letter=link.letter, request=link.request, follows=locked,
+        )  # fmt: skip
+        from zhijian.documents.services import issue_document
+
+        original = (
+            link.letter.document
+            if link.letter is not None
+            else (link.request.document if link.request else None)
+        )
+        doc = issue_document(
+            actor=actor,
+            kind="reminder",
+            issuing_court=matter.supervising_court,
+            recipient_court=court,
+            title="催办通知",
+            context={
+                "paragraphs": [
+                    f"本院{('于' + _cn_date(original.issued_on) + '以' + original.number + '向你院发出') if original else '向你院发出'}"
+                    f"的{'通知' if link.request_id else '督办函'}（{matter.title}），要求于{_cn_date(link.deadline.due_date)}前{what}，"
+                    "你院至今未按期办理。",
+                    "现予催办。",
+                ],
+                "cases": _case_rows(matter, court),
+                "deadline": deadline.due_date.isoformat() if deadline.due_date else "",
+                "contact": _contact_note(matter),
+            },
+            owner=locked,
+            addressee=f"{court.name}执行局",
+        )
+        _log(
+            matter,
+            actor,
+            "urge",
+            f"向{court.short_name}发出催办通知（{doc.number}），期限至{deadline.due_date}",
+            court=court,
+        )
+        _audit("matter.urge", actor, locked, matter, number=doc.number, court=court.pk)
+        _notify(actor, _contacts(court) + _court_directors(court), kind="matter.urge",
+                title=f"收到催办通知 {doc.number}（{matter.number}）", url="/matters/workspace/",
+                key=f"urge:{locked.pk}", court=court)  # fmt: skip
+    return MatterDeadline.objects.get(deadline=deadline)
 
 
 # --- conclusion --------------------------------------------------------------------------------
@@ -1746,7 +1838,12 @@ def _close_requests(matter: Matter, actor: User | None, why: str) -> None:
         if InfoRequest.objects.filter(pk=req.pk, state=RequestState.SENT).update(
             state=RequestState.CANCELLED
         ):
-            _complete(_links(matter, DeadlinePurpose.REQUEST, request=req), timezone.localdate(), closed=why)
+            _complete(
+                _links(matter, DeadlinePurpose.REQUEST, request=req)
+                + _links(matter, DeadlinePurpose.URGE, request=req),
+                timezone.localdate(),
+                closed=why,
+            )
             _void_request_document(req, actor, why)
             _log(
                 matter,

@@ -505,6 +505,9 @@ def detail_context(request: HttpRequest, matter: Matter, **extra: Any) -> dict[s
             and link.deadline.rule.extendable
             and (own is None or link.deadline.court_id == own)
         ],  # fmt: skip
+        "urgeable": [link for link in link_rows if services.may_urge(link, today)]
+        if "urge" in _actions(user, matter, "matter", matter.state, None)
+        else [],
         "can_request_extension": services.may(
             user,
             "matter",
@@ -536,7 +539,13 @@ def _documents(
     from zhijian.documents.models import OfficialDocument
 
     owners = Q(owner_type=ContentType.objects.get_for_model(Matter), owner_id=matter.pk)
-    for model, rows in ((Letter, letters), (InfoRequest, requests), (MatterSource, sources)):
+    urges = list(MatterDeadline.objects.filter(matter=matter, purpose=DeadlinePurpose.URGE))
+    for model, rows in (
+        (Letter, letters),
+        (InfoRequest, requests),
+        (MatterSource, sources),
+        (MatterDeadline, urges),
+    ):
         if rows:
             owners |= Q(
                 owner_type=ContentType.objects.get_for_model(model), owner_id__in=[r.pk for r in rows]
@@ -752,6 +761,10 @@ def _run(action: str, matter: Matter, request: HttpRequest) -> str:
             raise ServiceError("请填写延长天数。", field="length")
         services.request_extension(link, user, length=length, reason=p.get("reason", ""))
         return "已提交延期申请，待局长审批。"
+    if action == "urge":
+        link = _child(MatterDeadline, matter, "matter", p.get("link", ""))
+        services.urge(link, user)
+        return f"已向{link.deadline.court.short_name}发出催办通知。"
     if action == "decide_extension":
         ext = _child(ExtensionRequest, matter, "matter", p.get("extension", ""))
         services.decide_extension(ext, user, approve=p.get("approve") == "1", note=p.get("note", ""))
@@ -768,7 +781,7 @@ CITY_ACTIONS = frozenset(
      "decide_supervise", "approve_reply", "return_reply", "record_reply", "draft_letter", "edit_letter",
      "submit_letter", "approve_letter", "return_letter", "void_letter", "accept_report", "reject_report",
      "withdraw_request", "finish_supervision", "conclude", "report_to_source", "cancel", "comment",
-     "request_extension", "decide_extension"}
+     "request_extension", "decide_extension", "urge"}
 )  # fmt: skip
 
 

@@ -57,6 +57,7 @@ MATTER: dict[str, T] = {
     "report_to_source": t({M.CONCLUDING, M.CONCLUDED}, None, CITY, "city", "向来源报告结果"),
     "cancel": t({M.REGISTERED, M.REVIEWING}, M.CANCELLED, DIRECTOR, "city", "撤销登记"),
     "comment": t(OPEN | {M.CONCLUDED}, None, CITY, "city", "添加意见"),
+    "urge": t({M.REVIEWING, M.SUPERVISING}, None, CITY, "city", "催办"),
     "request_extension": t(OPEN, None, CITY | CONTACT | BASIC_DIRECTOR, "either", "申请延期"),
     "decide_extension": t(OPEN, None, DIRECTOR, "city", "审批延期"),
 }
