@@ -95,6 +95,7 @@ INSTALLED_APPS = [
     "zhijian.documents",
     "zhijian.notifications",
     "zhijian.supervision",
+    "zhijian.accountability",
     "zhijian.accounts",
     "zhijian.api",
 ]

@@ -12,6 +12,7 @@ urlpatterns = [
     path("matters/", include("zhijian.supervision.urls")),
     path("documents/", include("zhijian.documents.urls")),
     path("notifications/", include("zhijian.notifications.urls")),
+    path("accountability/", include("zhijian.accountability.urls")),
     path("api/", include("zhijian.api.urls")),
     path("admin/", admin_site.urls),
 ]

@@ -41,7 +41,7 @@ from docx.shared import Mm, Pt, RGBColor
 from docx.table import Table
 from docx.text.paragraph import Paragraph
 
-from .choices import DocumentKind
+from .choices import FILE_FORMAT_KINDS, DocumentKind
 
 FONT_TITLE = "方正小标宋简体"
 FONT_BODY = "仿宋_GB2312"
@@ -349,11 +349,24 @@ def build_default_template(kind: str) -> bytes:
     fmt.line_spacing_rule = WD_LINE_SPACING.SINGLE
     fmt.left_indent = Mm(-7)  # the red line is 170 mm, 7 mm beyond the type area on each side
     fmt.right_indent = Mm(-7)
-    _style_run(first.add_run("{{ issuer_name }}"), font=FONT_TITLE, size=26, bold=True, color=RED, spacing=20)
-    _border(first, "bottom", val="thickThinSmallGap", size=24, color=RED_HEX, space=8)
-
-    number = _para(body, "{{ number }}", align=WD_ALIGN_PARAGRAPH.RIGHT)
-    number.paragraph_format.space_before = Pt(8)  # just under the red line (信函格式)
+    if kind in FILE_FORMAT_KINDS:
+        # 文件格式: 发文机关标志 “…文件” in red, the 文号 centred under it, then the red line
+        _style_run(
+            first.add_run("{{ issuer_name }}文件"), font=FONT_TITLE, size=30, bold=True, color=RED, spacing=10
+        )
+        first.paragraph_format.space_after = Pt(28)
+        number = _para(body, "{{ number }}", align=WD_ALIGN_PARAGRAPH.CENTER)
+        number.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE
+        number.paragraph_format.left_indent = Mm(-7)
+        number.paragraph_format.right_indent = Mm(-7)
+        _border(number, "bottom", val="single", size=18, color=RED_HEX, space=10)
+    else:
+        _style_run(
+            first.add_run("{{ issuer_name }}"), font=FONT_TITLE, size=26, bold=True, color=RED, spacing=20
+        )
+        _border(first, "bottom", val="thickThinSmallGap", size=24, color=RED_HEX, space=8)
+        number = _para(body, "{{ number }}", align=WD_ALIGN_PARAGRAPH.RIGHT)
+        number.paragraph_format.space_before = Pt(8)  # just under the red line (信函格式)
     _para(body, "")
     _para(
         body,

@@ -13,6 +13,7 @@ class DocumentKind(models.TextChoices):
     REPORT_REQUEST = "report_request", "汇报通知"
     SOURCE_REPORT = "source_report", "向来源报告（复函）"
     REMINDER = "reminder", "催办通知"
+    CRITICISM_DECISION = "criticism_decision", "通报批评决定"
 
 
 class DocumentStatus(models.TextChoices):
@@ -36,6 +37,11 @@ DEFAULT_TYPE_MARKS: dict[str, str] = {
     DocumentKind.REPORT_REQUEST: "执汇",
     DocumentKind.SOURCE_REPORT: "执报",
     DocumentKind.REMINDER: "执催",
+    DocumentKind.CRITICISM_DECISION: "执通",
 }
+
+# Kinds laid out in GB/T 9704 文件格式 (机关名称+“文件”, 文号 centred above a red line) rather than
+# 信函格式: decisions published as documents of the court.
+FILE_FORMAT_KINDS: frozenset[str] = frozenset({DocumentKind.CRITICISM_DECISION})
 
 DEFAULT_NUMBER_PATTERN = "{organ}{mark}〔{year}〕{seq}号"

@@ -473,6 +473,7 @@ def detail_context(request: HttpRequest, matter: Matter, **extra: Any) -> dict[s
         "matter": matter,
         "own_court": own,
         "documents": documents,
+        "proposals": list(matter.proposals.select_related("court", "document")) if own is None else [],
         "sources": sources,
         "courts": courts,
         "cases": matter.case_links.select_related("case", "case__court"),
