@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 import urllib.request
+from abc import ABC, abstractmethod
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.conf import settings
@@ -37,15 +38,16 @@ ALIASES: dict[str, str] = {
 DEFAULT_BACKENDS = [INAPP]
 
 
-class DeliveryBackend:
+class DeliveryBackend(ABC):
     """One external channel. Subclasses set ``name`` (the key in ``Notification.deliveries``)
     and ``label`` and implement ``send``."""
 
     name: ClassVar[str] = ""
     label: ClassVar[str] = ""
 
-    def send(self, notification: Notification) -> tuple[str, str]:  # pragma: no cover - abstract
-        raise NotImplementedError
+    @abstractmethod
+    def send(self, notification: Notification) -> tuple[str, str]:
+        """Deliver; return (status, detail)."""
 
 
 def site_url(path: str) -> str:
