@@ -362,6 +362,12 @@ def test_an_overdue_report_is_urged_once_and_met_by_the_report(sup: World, clien
         with pytest.raises(ServiceError):
             services.urge(report_link, officer)  # once
         assert Notification.objects.filter(recipient=contact, kind="matter.urge").exists()
+        org.set_designated_contact(sup.courts["a"], actor=None, contact=sup.user("a.member"))
+        urge.deadline.refresh_from_db()
+        assert urge.deadline.owner == sup.user("a.member")  # the 催办 moves with the contact too
+        org.set_designated_contact(sup.courts["a"], actor=None, contact=contact)
+        sup.courts["a"].refresh_from_db()
+        letter.court.refresh_from_db()
         from zhijian.documents.models import OfficialDocument
 
         doc = OfficialDocument.objects.get(kind="reminder")

@@ -40,6 +40,8 @@ ACTION_LABELS.update(
         "legaltime.deadline.suspend": "期限中止",
         "legaltime.deadline.resume": "期限恢复计算",
         "legaltime.deadline.complete": "期限完成",
+        "legaltime.deadline.close": "期限撤销（不计）",
+        "legaltime.deadline.reassign": "期限改由他人负责",
         "legaltime.calendar.save": "保存节假日安排",
         "legaltime.calendar.recompute": "重新计算期限",
         "legaltime.rule.seed": "载入默认期限规则",

@@ -621,6 +621,54 @@ def complete_deadline(
     return deadline
 
 
+# --- deadlines a workflow owns (see register_deadline_manager) ----------------------------------
+
+
+def finish_owned(deadline_ids: Iterable[int], *, actor: User | None, on: dt.date, closed: str = "") -> int:
+    """The owning workflow ends its deadlines: met on ``on`` (never before a deadline's start), or
+    — with ``closed`` — ended because their object went away (已撤销（不计）). Each deadline still
+    open is updated once (compare-and-swap on ``completed_on``) and audited; the owner has checked
+    the permission. Returns how many changed."""
+    changed = 0
+    for deadline in Deadline.objects.filter(pk__in=list(deadline_ids), completed_on__isnull=True):
+        day = max(on, deadline.start_date)
+        if not Deadline.objects.filter(pk=deadline.pk, completed_on__isnull=True).update(
+            completed_on=day, closed_reason=closed[:200]
+        ):
+            continue
+        deadline.completed_on, deadline.closed_reason = day, closed[:200]
+        status = DeadlineStatus(deadline_status(deadline, day))
+        record(
+            "legaltime.deadline.close" if closed else "legaltime.deadline.complete",
+            actor=actor,
+            target=deadline,
+            after={"completed_on": day, "status": status.label},
+            reason=closed,
+        )
+        changed += 1
+    return changed
+
+
+def reassign_owned(
+    deadline_ids: Iterable[int], *, actor: User | None, owner: User | None, reason: str
+) -> int:
+    """The owning workflow hands its open deadlines to another person (a new officer, a new
+    designated contact); audited once with the count."""
+    ids = list(Deadline.objects.filter(pk__in=list(deadline_ids), completed_on__isnull=True).exclude(
+        owner=owner).values_list("pk", flat=True))  # fmt: skip
+    if not ids:
+        return 0
+    Deadline.objects.filter(pk__in=ids).update(owner=owner)
+    record(
+        "legaltime.deadline.reassign",
+        actor=actor,
+        court=owner.court if owner is not None else None,
+        after={"deadlines": ids, "owner": owner.pk if owner is not None else None},
+        reason=reason,
+    )
+    return len(ids)
+
+
 # --- bulk recompute ---------------------------------------------------------------------------
 
 

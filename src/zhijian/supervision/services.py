@@ -31,7 +31,7 @@ from zhijian.legaltime.models import Deadline
 from zhijian.legaltime.periods import days_between, window_start
 from zhijian.org.choices import Role
 from zhijian.org.models import Court, User
-from zhijian.org.scoping import is_read_only, supervised_subtree_ids
+from zhijian.org.scoping import is_read_only, supervised_subtree_ids, writable_court_ids
 
 from . import workflow
 from .models import (
@@ -106,9 +106,13 @@ def acts_for(actor: User, court_id: int) -> bool:
     """Whether ``actor`` acts as the bureau of ``court_id``: a member of that court, or holder of
     a write grant to it — never a court above it (a higher court's 局长 does not sign the city
     court's letters)."""
+    if actor.court_id == court_id:
+        return True
+    if court_id not in writable_court_ids(actor):  # cached per request: no query for most users
+        return False
     from zhijian.org.scoping import _grant_court_ids
 
-    return actor.court_id == court_id or court_id in _grant_court_ids(actor, write=True)
+    return court_id in _grant_court_ids(actor, write=True)
 
 
 def _is_contact(actor: User, court: Court) -> bool:
@@ -285,15 +289,13 @@ def _rule_has_expedited(code: str, on: dt.date) -> bool:
     return bool(clock.rule_in_force(code, on).expedited_length)
 
 
-def _complete(links: Iterable[MatterDeadline], on: dt.date, *, closed: str = "") -> None:
-    """Mark the linked deadlines done on ``on`` — or, with ``closed``, ended because their object
-    was withdrawn, voided or cancelled (neither met nor late: 已撤销（不计）)."""
-    for link in links:
-        if link.deadline.completed_on is None:
-            on_day = max(on, link.deadline.start_date)
-            Deadline.objects.filter(pk=link.deadline_id, completed_on__isnull=True).update(
-                completed_on=on_day, closed_reason=closed[:200]
-            )
+def _complete(
+    links: Iterable[MatterDeadline], on: dt.date, *, closed: str = "", actor: User | None = None
+) -> None:
+    """End the linked deadlines through the legal clock (audited there): met on ``on`` — or, with
+    ``closed``, ended because their object was withdrawn, voided or cancelled (neither met nor
+    late: 已撤销（不计）)."""
+    clock.finish_owned([link.deadline_id for link in links], actor=actor, on=on, closed=closed)
 
 
 def _links(matter: Matter, purpose: str, **filters: Any) -> list[MatterDeadline]:
@@ -880,9 +882,10 @@ def assign(matter: Matter, actor: User | None, officer: User) -> Matter:
     with transaction.atomic():
         before = matter.officer_id
         _cas(Matter, matter, "matter", "assign", officer=officer)
-        Deadline.objects.filter(
-            matter_link__matter=matter, court=matter.supervising_court, completed_on__isnull=True
-        ).update(owner=officer)
+        clock.reassign_owned(
+            matter.deadline_links.filter(deadline__court=matter.supervising_court).values_list("deadline_id", flat=True),
+            actor=actor, owner=officer, reason=f"监督事项 {matter.number} 承办人",
+        )  # fmt: skip
         _log(matter, actor, "assign", f"承办人：{officer.display_name}")
         record("supervision.matter.assign", actor=actor, target=matter, court=matter.supervising_court,
                before={"officer": before}, after={"officer": officer.pk})  # fmt: skip
@@ -902,7 +905,7 @@ def _review(
     today = timezone.localdate()
     _cas(Matter, matter, "matter", action, finding=finding, decision=decision, review_opinion=opinion.strip(),
          reviewed_at=timezone.now())  # fmt: skip
-    _complete(_links(matter, DeadlinePurpose.REVIEW), today)
+    _complete(_links(matter, DeadlinePurpose.REVIEW), today, actor=actor)
 
 
 def propose_reply(matter: Matter, actor: User | None, *, finding: str, opinion: str) -> Matter:
@@ -1151,6 +1154,7 @@ def answer_request(
             _links(matter, DeadlinePurpose.REQUEST, request=req)
             + _links(matter, DeadlinePurpose.URGE, request=req),
             timezone.localdate(),
+            actor=actor,
         )
         _log(
             matter,
@@ -1177,6 +1181,7 @@ def withdraw_request(req: InfoRequest, actor: User | None, *, reason: str) -> In
             + _links(matter, DeadlinePurpose.URGE, request=req),
             timezone.localdate(),
             closed="通知撤回",
+            actor=actor,
         )
         _void_request_document(req, actor, f"通知撤回：{reason.strip()}")
         _notify(actor, _contacts(req.court), kind="request.withdrawn",
@@ -1324,7 +1329,7 @@ def approve_letter(letter: Letter, actor: User | None, *, comment: str = "") -> 
             issued_on=today,
             contact_at_arrival=court.contact,
         )
-        _complete(_links(matter, DeadlinePurpose.LETTER), today)
+        _complete(_links(matter, DeadlinePurpose.LETTER), today, actor=actor)
         _open(matter, DeadlinePurpose.SIGN, title=f"{court.short_name}签收督办函", court=court, start=today,
               owner=court.contact, rule_code="SUP_SIGN", letter=letter)  # fmt: skip
         if letter.report_length:
@@ -1435,6 +1440,7 @@ def void_letter(letter: Letter, actor: User | None, *, reason: str) -> Letter:
             + _links(matter, DeadlinePurpose.URGE, letter=letter),
             timezone.localdate(),
             closed="督办函作废",
+            actor=actor,
         )
         if letter.document is not None and letter.document.status != "void":
             from zhijian.documents.services import void_document
@@ -1458,7 +1464,7 @@ def sign_letter(letter: Letter, actor: User | None) -> Letter:
     _check(actor, "letter", "sign", letter.state, matter=matter, court=letter.court)
     with transaction.atomic():
         _cas(Letter, letter, "letter", "sign", signed_by=actor, signed_at=timezone.now())
-        _complete(_links(matter, DeadlinePurpose.SIGN, letter=letter), timezone.localdate())
+        _complete(_links(matter, DeadlinePurpose.SIGN, letter=letter), timezone.localdate(), actor=actor)
         who = actor.display_name if actor is not None else "系统"
         _log(
             matter,
@@ -1580,6 +1586,7 @@ def approve_report(report: Report, actor: User | None) -> Report:
             _links(matter, DeadlinePurpose.REPORT, letter=letter)
             + _links(matter, DeadlinePurpose.URGE, letter=letter),
             timezone.localdate(),
+            actor=actor,
         )
         _log(matter, actor, "approve_report", f"{report.court.short_name}报送督办报告（{ReportMode(report.mode).label}）",
              court=report.court, letter=letter)  # fmt: skip
@@ -1765,7 +1772,7 @@ def conclude(matter: Matter, actor: User | None, *, summary: str) -> Matter:
             link for p in (DeadlinePurpose.CONCLUDE, DeadlinePurpose.REVIEW, DeadlinePurpose.LETTER)
             for link in _links(matter, p)
         ]  # fmt: skip
-        _complete(closing, today)
+        _complete(closing, today, actor=actor)
         _close_requests(matter, actor, "事项办结")
         pending = [s for s in matter.sources.all() if s.report_back and s.reported_on is None]
         text = f"办结：{summary.strip().rstrip('。')}"
@@ -1796,7 +1803,7 @@ def report_to_source(
         if updated != 1:
             raise Conflict()
         source.reported_on, source.report_note = today, note.strip()
-        _complete(_links(matter, DeadlinePurpose.SOURCE, source=source), today)
+        _complete(_links(matter, DeadlinePurpose.SOURCE, source=source), today, actor=actor)
         text = f"向{source.body}报告办理结果"
         if issue_letter:
             from zhijian.documents.services import issue_document
@@ -1843,6 +1850,7 @@ def _close_requests(matter: Matter, actor: User | None, why: str) -> None:
                 + _links(matter, DeadlinePurpose.URGE, request=req),
                 timezone.localdate(),
                 closed=why,
+                actor=actor,
             )
             _void_request_document(req, actor, why)
             _log(
@@ -1866,6 +1874,7 @@ def cancel(matter: Matter, actor: User | None, *, reason: str) -> Matter:
             ),
             timezone.localdate(),
             closed="事项撤销",
+            actor=actor,
         )
         _close_requests(matter, actor, "事项撤销")
         _log(matter, actor, "cancel", f"撤销登记：{reason.strip()}")
@@ -1980,10 +1989,13 @@ def decide_extension(
 def contact_changed(court: Court) -> int:
     """When a court's contact changes, its open items move to the new contact (each item keeps
     who was the contact when it arrived)."""
-    purposes = [DeadlinePurpose.SIGN, DeadlinePurpose.REPORT, DeadlinePurpose.REQUEST]
-    return Deadline.objects.filter(
-        court=court, completed_on__isnull=True, matter_link__purpose__in=purposes
-    ).update(owner=court.contact)
+    purposes = [DeadlinePurpose.SIGN, DeadlinePurpose.REPORT, DeadlinePurpose.REQUEST, DeadlinePurpose.URGE]
+    ids = MatterDeadline.objects.filter(deadline__court=court, purpose__in=purposes).values_list(
+        "deadline_id", flat=True
+    )
+    return clock.reassign_owned(
+        ids, actor=None, owner=court.contact, reason=f"{court.short_name}更换联络专人"
+    )
 
 
 # --- saved filters -----------------------------------------------------------------------------
