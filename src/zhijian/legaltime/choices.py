@@ -29,6 +29,9 @@ class DeadlineKind(models.TextChoices):
     SIGN = "sign", "签收督办函"
     REQUEST = "request", "答复通知"
     URGE = "urge", "催办"
+    WINDOW = "window", "申请复议期间"
+    CORRECTION = "correction", "纠正"
+    TASK = "task", "共同执行事项"
 
 
 class DeadlineStatus(models.TextChoices):

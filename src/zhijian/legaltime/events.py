@@ -47,6 +47,9 @@ EVENTS: dict[str, str] = {
     "explanation_requested": "发出情况说明要求",
     "file_requested": "发出调卷通知",
     "urge_issued": "发出催办通知",
+    "instruction_issued": "指令纠正通知发出",
+    "deferral_issued": "暂缓执行通知发出",
+    "measure_issued": "监督措施文书发出",
     "source_received": "收到交办、建议或转办",
     # anything a person sets by hand
     "manual": "自定起算事件",

@@ -649,6 +649,22 @@ def finish_owned(deadline_ids: Iterable[int], *, actor: User | None, on: dt.date
     return changed
 
 
+def reopen_owned(deadline: Deadline, *, actor: User | None, reason: str) -> bool:
+    """The owning workflow reopens a deadline it had ended (e.g. a report not accepted): running
+    again on its original due date, so a late completion stays late. Audited."""
+    if deadline.completed_on is None:
+        return False
+    before = {"completed_on": deadline.completed_on, "closed_reason": deadline.closed_reason}
+    if not Deadline.objects.filter(pk=deadline.pk, completed_on=deadline.completed_on).update(
+        completed_on=None, closed_reason=""
+    ):
+        return False
+    deadline.completed_on, deadline.closed_reason = None, ""
+    record("legaltime.deadline.reopen", actor=actor, target=deadline, before=before,
+           after={"completed_on": None}, reason=reason)  # fmt: skip
+    return True
+
+
 def reassign_owned(
     deadline_ids: Iterable[int], *, actor: User | None, owner: User | None, reason: str
 ) -> int:

@@ -13,13 +13,14 @@ class Role(models.TextChoices):
     BASIC_DIRECTOR = "basic_director", "基层执行局长"
     HANDLER = "handler", "案件承办人"
     LEADER = "leader", "院领导（查阅）"
+    PRESIDENT = "president", "院领导（审批）"
     ADMIN = "admin", "系统管理员"
 
 
 # Roles that look down the supervision tree: a holder sees its own court and every court its
 # court supervises, directly or indirectly (the subtree). Basic-court roles see their court only.
 SUPERVISING_ROLES: frozenset[str] = frozenset(
-    {Role.OFFICER, Role.DIRECTOR, Role.EVALUATOR, Role.LEADER, Role.ADMIN}
+    {Role.OFFICER, Role.DIRECTOR, Role.EVALUATOR, Role.LEADER, Role.PRESIDENT, Role.ADMIN}
 )
 # Roles that never write anything.
 READ_ONLY_ROLES: frozenset[str] = frozenset({Role.LEADER})

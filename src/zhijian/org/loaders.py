@@ -45,6 +45,7 @@ CITY_USERS = [
     ("city.director", "李局长", "执行局局长", [Role.DIRECTOR]),
     ("city.evaluator", "赵评查", "审管办评查员", [Role.EVALUATOR]),
     ("city.leader", "孙院长", "副院长（分管执行）", [Role.LEADER]),
+    ("city.president", "钱院长", "院长（审批监督措施）", [Role.PRESIDENT]),
     ("city.admin", "周管理", "信息技术处", [Role.ADMIN]),
 ]
 BASIC_PREFIX = {

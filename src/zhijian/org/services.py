@@ -209,7 +209,14 @@ def set_designated_contact(
 
 
 # Roles that belong to a court supervising others (a city court), and to a basic court.
-SUPERVISOR_COURT_ROLES = {Role.OFFICER, Role.DIRECTOR, Role.EVALUATOR, Role.LEADER, Role.ADMIN}
+SUPERVISOR_COURT_ROLES = {
+    Role.OFFICER,
+    Role.DIRECTOR,
+    Role.EVALUATOR,
+    Role.LEADER,
+    Role.PRESIDENT,
+    Role.ADMIN,
+}
 BASIC_COURT_ROLES = {Role.CONTACT, Role.BASIC_DIRECTOR}
 
 
