@@ -25,6 +25,11 @@ ACTION_LABELS.update(
         "cases.attention.media": "标记媒体、社会关注案件",
         "cases.attention.leadership.clear": "取消领导督办标记",
         "cases.attention.media.clear": "取消媒体、社会关注标记",
+        "cases.suspension.add": "登记暂缓执行等不计入期限的期间",
+        "cases.suspension.change": "变更暂缓执行等不计入期限的期间",
+        "cases.suspension.remove": "删除暂缓执行等不计入期限的期间",
+        "cases.grant.add": "指定/提级执行：向接收法院开放案件",
+        "cases.grant.revoke": "撤销指定/提级执行的案件开放",
     }
 )
 

@@ -7,6 +7,8 @@ The file is a full export of the nodes of the cases it names: for each of those 
 events are replaced, and the derived facts rebuilt in the same transaction — suspensions (中止、
 暂缓、公告、鉴定评估 … with from–to; open-ended allowed), approved extensions, petitions
 (信访, 集体信访), the 执行障碍 date — then the case's due dates are recomputed by the legal clock.
+Suspensions and petitions that a supervision matter or measure added (``origin`` set, see
+``flags.py``) are kept and count with the imported ones.
 A case whose events came from a later export (``events_as_of``) is left alone unless ``force``.
 Atomic by default like the case file: one invalid row (unknown case, impossible date …) and
 nothing is written; ``skip_invalid`` writes the rest. Audited (``cases.import_events``).
@@ -423,8 +425,11 @@ def _replace(
             "case_id", "code", "on", "end_on", "note"
         ):
             before[case_id].add((code, on, end_on, note))
-        for model in (CaseEvent, CaseSuspension, CaseExtension):
+        for model in (CaseEvent, CaseExtension):
             model.objects.filter(case_id__in=chunk).delete()
+        # petitions and excluded periods a supervision matter or measure added (with an origin)
+        # stay, and count with the imported ones
+        CaseSuspension.objects.filter(case_id__in=chunk, origin="").delete()
         CasePetition.objects.filter(case_id__in=chunk, origin="").delete()
         events, suspensions, petitions, extensions = [], [], [], []
         petitions_on: dict[tuple[int, dt.date], CasePetition] = {}

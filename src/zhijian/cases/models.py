@@ -248,6 +248,9 @@ class CaseSuspension(models.Model):
     start = models.DateField("起始日期")
     end = models.DateField("结束日期", null=True, blank=True, help_text="空：尚未结束")
     note = models.CharField("说明", max_length=300, blank=True)
+    # blank: from an events import (rebuilt by each import); else the link that added it through
+    # flags.add_suspension, e.g. 暂缓执行通知 白中法执缓〔2026〕1号 — kept by every import
+    origin = models.CharField("来源", max_length=60, blank=True)
 
     class Meta:
         ordering = ["case", "start"]
@@ -256,6 +259,61 @@ class CaseSuspension(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.start}—{self.end or ''}"
+
+
+class CaseGrantQuerySet(models.QuerySet["CaseGrant"]):
+    def live(self) -> CaseGrantQuerySet:
+        return self.filter(revoked_at__isnull=True)
+
+
+class CaseGrant(models.Model):
+    """One case opened to one more court (指定执行 / 提级执行, Art. 8): the receiving court's users
+    see that case read-only (``cases.access``), never the rest of the original court's data.
+    Written only through ``flags.grant_case`` / ``flags.revoke_case_grant``, audited."""
+
+    case = models.ForeignKey(EnforcementCase, on_delete=models.CASCADE, related_name="grants")
+    court = models.ForeignKey(
+        "org.Court", on_delete=models.PROTECT, related_name="+", verbose_name="指定/提级执行法院"
+    )
+    reason = models.CharField("事由", max_length=200)
+    # the link that granted it, e.g. 指定执行决定 白中法执监〔2026〕3号
+    origin = models.CharField("来源", max_length=60, blank=True)
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="授权人",
+    )
+    granted_at = models.DateTimeField("授权时间", default=timezone.now)
+    revoked_at = models.DateTimeField("撤销时间", null=True, blank=True)
+
+    objects = CaseGrantQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["case", "granted_at"]
+        constraints = [
+            # one live grant per case and court (revoked ones stay as history)
+            models.UniqueConstraint(
+                fields=["case", "court"],
+                condition=models.Q(revoked_at__isnull=True),
+                name="cases_grant_live_unique",
+            )
+        ]
+        indexes = [
+            # a user's granted cases: the live grants of the courts they see
+            models.Index(
+                fields=["court", "case"],
+                condition=models.Q(revoked_at__isnull=True),
+                name="cases_grant_court_live",
+            )
+        ]
+        verbose_name = "指定/提级执行授权"
+        verbose_name_plural = "指定/提级执行授权"
+
+    def __str__(self) -> str:
+        return f"{self.case_id} → {self.court_id}"
 
 
 class CaseExtension(models.Model):

@@ -12,6 +12,7 @@ from django.shortcuts import render
 from zhijian.core.access import NOT_FOUND, acting_user, view_access
 from zhijian.core.exceptions import ServiceError
 
+from .access import cases_visible_to
 from .masking import FIELD_LABELS, mask
 from .models import CaseParty, EnforcementCase
 from .party_services import can_reveal, reveal_party
@@ -76,9 +77,7 @@ def party_reveal(request: HttpRequest, pk: int, field: str) -> HttpResponse:
     if field not in PARTY_FIELDS:
         raise Http404(NOT_FOUND)
     try:
-        party = CaseParty.objects.select_related("case").get(
-            pk=pk, case__in=EnforcementCase.objects.visible_to(user)
-        )
+        party = CaseParty.objects.select_related("case").get(pk=pk, case__in=cases_visible_to(user))
     except (CaseParty.DoesNotExist, ValueError) as exc:
         raise Http404(NOT_FOUND) from exc
     cell: dict[str, Any] = {"party": party, "field": field, "label": FIELD_LABELS[field]}

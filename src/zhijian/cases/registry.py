@@ -89,14 +89,39 @@ def candidate_counts(user: Any) -> Iterator[HomeItem]:
                 )
 
 
+@register_home_provider
+def granted_case_counts(user: Any) -> Iterator[HomeItem]:
+    """A court's users: the cases designated to it (指定执行) or taken up by it (提级执行)."""
+    from .models import CaseGrant, CaseStatus
+
+    if user.court_id is None:
+        return
+    n = (
+        CaseGrant.objects.live()
+        .filter(court_id=user.court_id, case__status=CaseStatus.OPEN)
+        .values("case_id")
+        .distinct()
+        .count()
+    )
+    if n:
+        yield HomeItem(
+            "todo",
+            f"指定或提级由本院执行的未结案件 {n} 件",
+            url=f"{reverse('cases:case_list')}?granted=1",
+            level="info",
+            count=n,
+        )
+
+
 @register_search_provider
 def search_cases(user: Any, query: str) -> Iterator[SearchHit]:
-    from .models import EnforcementCase
+    from .access import cases_visible_to
     from .views import number_fragment
 
     number = number_fragment(query)
+    # the cases of the courts the user sees, and those opened to them (指定/提级执行)
     cases = (
-        EnforcementCase.objects.visible_to(user)
+        cases_visible_to(user)
         .filter(Q(number__contains=number) | Q(parties__name__contains=query.strip()))
         .select_related("court")
         .distinct()[:10]

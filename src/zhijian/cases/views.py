@@ -15,13 +15,15 @@ from zhijian.core.export import safe_row, spreadsheet_response
 from zhijian.legaltime.periods import add_months
 from zhijian.org.choices import Role
 from zhijian.org.models import Court
+from zhijian.org.scoping import visible_court_ids
 
-from .access import access_case
-from .models import CaseStatus, EnforcementCase
+from .access import access_case, granted_cases, seen_only_by_grant
+from .models import CaseGrant, CaseStatus, EnforcementCase
 from .numbers import ENFORCEMENT_TYPES, clean_text
 from .party_views import MASKED_EXPORT_HEADERS, export_party_cells, party_rows
 
 PAGE = 50
+GRANTED_CARD = 10
 ART13 = "art13"
 
 
@@ -42,9 +44,13 @@ def filtered_cases(request: HttpRequest) -> tuple[QuerySet[EnforcementCase], dic
     user = acting_user(request)
     params = {
         k: request.GET.get(k, "").strip()
-        for k in ("court", "type", "status", "handler", "year", "overdue", "suspended", "q")
+        for k in ("court", "type", "status", "handler", "year", "overdue", "suspended", "granted", "q")
     }
-    qs = EnforcementCase.objects.visible_to(user).select_related("court", "handler")
+    if params["granted"] == "1":
+        # 指定/提级执行的案件: the cases opened to the user's courts by a grant, one by one
+        qs = granted_cases(user).select_related("court", "handler")
+    else:
+        qs = EnforcementCase.objects.visible_to(user).select_related("court", "handler")
     if params["court"].isdigit():
         qs = qs.filter(court_id=int(params["court"]))
     if params["type"] in ENFORCEMENT_TYPES:
@@ -86,10 +92,25 @@ def case_list(request: HttpRequest) -> HttpResponse:
         )
     query = request.GET.copy()
     query.pop("page", None)
+    granted: list[Any] = []
+    granted_total = 0
+    if params["granted"] != "1" and page == 1:
+        # a small card of the cases designated to (指定执行) or taken up by (提级执行) the user's
+        # courts — where a basic court's user looks first
+        grants = (
+            CaseGrant.objects.live()
+            .filter(court_id__in=visible_court_ids(acting_user(request)))
+            .select_related("case", "case__court", "court")
+            .order_by("-granted_at")
+        )
+        granted = list(grants[:GRANTED_CARD])
+        granted_total = len(granted) if len(granted) < GRANTED_CARD else grants.count()
     return render(
         request,
         "cases/case_list.html",
         {
+            "granted": granted,
+            "granted_total": granted_total,
             "cases": rows,
             "params": params,
             "page": page,
@@ -129,7 +150,9 @@ def due_rows(case: EnforcementCase, today: Any) -> list[dict[str, Any]]:
 def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     from zhijian.legaltime.events import event_label
 
-    case = access_case(acting_user(request), pk)
+    user = acting_user(request)
+    case = access_case(user, pk)
+    by_grant = seen_only_by_grant(user, case)
     today = timezone.localdate()
     overdue = case.status == "open" and case.limit_due is not None and case.limit_due < today
     events = [{"event": e, "label": event_label(e.code)} for e in case.events.all()]
@@ -141,13 +164,19 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "type_name": ENFORCEMENT_TYPES.get(case.type_code, ""),
             "applicants": case.parties.filter(role="applicant"),
             "respondents": case.parties.filter(role="respondent"),
-            "parties": party_rows(case, acting_user(request)),
+            "parties": party_rows(case, user),
             "dues": due_rows(case, today),
             "events": events,
             "suspensions": case.suspensions.all(),
             "extensions": case.extensions.all(),
             "petitions": case.petitions.all(),
-            "candidates": case.candidates.visible_to(acting_user(request))
+            # who else enforces it (指定/提级执行); a user who sees it only by a grant sees the
+            # grants to the courts they see
+            "grants": case.grants.live()
+            .filter(**({"court_id__in": visible_court_ids(user)} if by_grant else {}))
+            .select_related("court"),
+            "by_grant": by_grant,
+            "candidates": case.candidates.visible_to(user)
             .select_related("decided_by")
             .order_by("-last_seen", "rule"),
             "overdue_days": (today - case.limit_due).days if overdue and case.limit_due else 0,
@@ -309,6 +338,7 @@ def scan_page(request: HttpRequest) -> HttpResponse:
             "rules": ScanRule.choices,
             "states": CandidateState.choices,
             "can_decide": may_decide or any(c.decidable for c in rows),
+            "can_order": may_decide and user.has_role(Role.OFFICER, Role.DIRECTOR),
             "threshold": long_delay_threshold(today),
             "last_scan": AuditEvent.objects.filter(action="cases.scan").order_by("-seq").first(),
             "art13_group": ART13,
