@@ -64,6 +64,7 @@ def issue(world: World, capture: Any, **extra: Any) -> OfficialDocument:
             owner=world.courts["a"],
             addressee="测试甲基层",
             cc=["测试高院执行局", "测试检察院"],
+            number=extra.pop("number", ""),
         )
     doc.refresh_from_db()
     return doc
@@ -155,8 +156,9 @@ def test_every_default_template_renders(world: World, office: None, django_captu
                                         tmp_path: Path) -> None:  # fmt: skip
     for kind in DocumentKind.values:
         doc = issue(
-            world, django_capture_on_commit_callbacks, kind=kind, title=f"关于{DocumentKind(kind).label}的函"
-        )
+            world, django_capture_on_commit_callbacks, kind=kind, title=f"关于{DocumentKind(kind).label}的函",
+            number="（2026）测01执监1号" if kind == DocumentKind.RULING else "",
+        )  # fmt: skip
         assert doc.render_state == RenderState.RENDERED, (kind, doc.render_error)
         pdf = tmp_path / f"{kind}.pdf"
         pdf.write_bytes(storage.read(doc.pdf_path))

@@ -17,13 +17,20 @@ Layout after GB/T 9704-2012, letter format (信函格式), as far as a flowing W
 * 抄送 in the closing block (版记) between two lines, 4号 仿宋, one character in from each side.
 * Page numbers ``— 1 —`` in 4号 宋体, odd pages right and even pages left, one character in.
 * Every run carries ``w:lang eastAsia="zh-CN"`` so LibreOffice uses Simplified-Chinese glyphs and
-  punctuation placement.
+  punctuation placement (and ``w:val="en-US"`` for digits and Latin text, which keeps numbers
+  whole at a line end); hanging punctuation is off (``w:overflowPunct``, see ``_setup_styles``).
 
 Placeholders (docxtpl / Jinja2): ``{{ number }}``, ``{{ title }}``, ``{{ addressee }}``,
 ``{{ date_cn }}``, ``{{ issuer_name }}``, ``{{ cc }}``, the body paragraphs through
 ``{%p for p in paragraphs %}``, and per kind a case table (``cases``: ``number``, ``court``,
 ``note``), a deadline sentence (``deadline_cn``) and a contact note (``contact``). ``draft``
-shows the 草稿 mark in the page header.
+shows the 草稿 mark in the page header. The 督促执行令 lists its cases (``number``, ``note``,
+``due_cn``) in an annex on a page of its own; the 共同执行 kinds have a task table (``tasks``:
+``court``, ``task``, ``due_cn``).
+
+The 执行裁定书 is not a 公文: ``_build_ruling`` lays it out in the SPC's litigation-document style
+(court name, letter-spaced document name, case number, parties, text, holding, panel, the date in
+Chinese numerals ``date_cn_upper``, 本件与原本核对无异, clerk), black only.
 """
 
 from __future__ import annotations
@@ -33,7 +40,7 @@ from typing import Any
 
 from docx import Document
 from docx.enum.section import WD_SECTION
-from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
@@ -56,6 +63,10 @@ TITLE_PT = 22.0  # 2号
 LINE_PT = 28.9  # 225 mm / 22 lines
 CHAR_SPACING_TWIPS = -5  # −0.25 pt: 28 characters of 3号 in 156 mm
 CHAR_PT = BODY_PT + CHAR_SPACING_TWIPS / 20
+ANNEX_TABLE_PT = 12.0  # 小四: the case list of a 督促执行令 (case numbers on one line)
+RULING_TITLE_PT = 26.0  # 1号: the document name of a ruling
+RULING_TITLE_SPACING = 200  # 10 pt between its characters (执 行 裁 定 书)
+RULING_BLOCK_MM = 13 * CHAR_PT / 72 * 25.4  # the panel/date column: 13 characters (the date is 12)
 
 # What each kind's default template asks for (beside the common placeholders).
 KIND_TABLE = {
@@ -72,7 +83,13 @@ KIND_DEADLINE_SENTENCE = {
     DocumentKind.REMINDER: "请于{{ deadline_cn }}前书面报告办理情况；逾期未报告的，本院将依照有关规定处理。",
     DocumentKind.REPLY_LETTER: "请于{{ deadline_cn }}前反馈。",
     DocumentKind.SOURCE_REPORT: "本院将于{{ deadline_cn }}前报告后续办理情况。",
+    DocumentKind.ORDER: "请于{{ deadline_cn }}前执结附件所列案件或者作出相应的裁定、决定、通知，并将办理情况书面报告本院。",
+    DocumentKind.INSTRUCTION: "请于{{ deadline_cn }}前纠正，并将纠正情况书面报告本院。",
 }
+# 督促执行令: the cases in an annex on a page of its own (序号 / 案号 / 督促事项 / 办结期限)
+ANNEX_CASE_KINDS = frozenset({DocumentKind.ORDER})
+# 共同执行决定 / 方案: a table of tasks (序号 / 承办法院 / 工作事项 / 完成期限)
+TASK_TABLE_KINDS = frozenset({DocumentKind.JOINT_NOTICE, DocumentKind.JOINT_PLAN})
 
 
 # Schema order of the children that this module inserts (Word refuses a file out of order).
@@ -101,7 +118,9 @@ def _lang(rpr: Any) -> None:
     for old in rpr.findall(qn("w:lang")):
         rpr.remove(old)
     lang = OxmlElement("w:lang")
-    lang.set(qn("w:val"), "zh-CN")
+    # Western text (digits, Latin) tagged en-US: tagged zh-CN, LibreOffice breaks a line inside a
+    # run of digits (（2026）吉0602执1 | 23号). The CJK text, and so the glyphs, stay zh-CN.
+    lang.set(qn("w:val"), "en-US")
     lang.set(qn("w:eastAsia"), "zh-CN")
     rpr.insert_element_before(lang, *RPR_AFTER_LANG)
 
@@ -264,7 +283,12 @@ def _fixed_widths(table: Table, widths_mm: list[float]) -> None:
 
 
 def _cell_text(
-    cell: object, text: str, *, bold: bool = False, align: WD_ALIGN_PARAGRAPH = WD_ALIGN_PARAGRAPH.CENTER
+    cell: object,
+    text: str,
+    *,
+    bold: bool = False,
+    align: WD_ALIGN_PARAGRAPH = WD_ALIGN_PARAGRAPH.CENTER,
+    size: float = SMALL_PT,
 ) -> None:
     p: Paragraph = cell.paragraphs[0]  # type: ignore[attr-defined]
     fmt = p.paragraph_format
@@ -272,8 +296,8 @@ def _cell_text(
     fmt.space_before = Pt(0)
     fmt.space_after = Pt(0)
     fmt.line_spacing_rule = WD_LINE_SPACING.EXACTLY
-    fmt.line_spacing = Pt(22)
-    _style_run(p.add_run(text), font=FONT_HEI if bold else FONT_BODY, size=SMALL_PT)
+    fmt.line_spacing = Pt(size * 1.5 if size < SMALL_PT else 22)
+    _style_run(p.add_run(text), font=FONT_HEI if bold else FONT_BODY, size=size)
 
 
 def _setup_styles(doc: object) -> None:
@@ -283,6 +307,15 @@ def _setup_styles(doc: object) -> None:
     rpr = normal.element.get_or_add_rPr()
     _fonts(rpr, FONT_BODY)
     _lang(rpr)
+    # No hanging punctuation: LibreOffice (7.4) drops a full-width comma that would hang past
+    # the right margin at the end of a justified line. Its .docx import reads w:overflowPunct
+    # inverted (val 1 → punctuation-wrap "simple"), so val 1 turns hanging off there, while for
+    # Word val 1 is its default. The comma then moves to the next line with the character
+    # before it (line-start rules), as in print. Checked by test_documents_measures.
+    ppr = normal.element.get_or_add_pPr()
+    overflow = OxmlElement("w:overflowPunct")
+    overflow.set(qn("w:val"), "1")
+    ppr.insert_element_before(overflow, *PPR_AFTER_BDR[PPR_AFTER_BDR.index("w:overflowPunct") + 1 :])
     # document defaults: no theme fonts, Simplified Chinese
     root = doc.styles.element  # type: ignore[attr-defined]
     defaults = root.find(qn("w:docDefaults"))
@@ -307,8 +340,9 @@ def _draft_header(header: object) -> None:
     )
 
 
-def build_default_template(kind: str) -> bytes:
-    """The default template of ``kind`` as .docx bytes."""
+def _new_document() -> Any:
+    """An empty A4 document with the margins, styles, draft header and page numbers of every
+    default template."""
     doc = Document()
     _setup_styles(doc)
     section = doc.sections[0]
@@ -337,7 +371,62 @@ def build_default_template(kind: str) -> bytes:
     even.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.LEFT
     even.paragraph_format.left_indent = Pt(SMALL_PT)
     _page_number(even)
+    return doc
 
+
+def build_default_template(kind: str) -> bytes:
+    """The default template of ``kind`` as .docx bytes."""
+    doc = _new_document()
+    if kind == DocumentKind.RULING:
+        _build_ruling(doc)
+    else:
+        _build_letter(doc, kind)
+    out = io.BytesIO()
+    doc.save(out)
+    return out.getvalue()
+
+
+def _row_flags(row: Any, *, header: bool = False) -> None:
+    """A row that never splits across pages; a header row repeats at the top of each page."""
+    trpr = row._tr.get_or_add_trPr()
+    trpr.append(OxmlElement("w:cantSplit"))
+    if header:
+        trpr.append(OxmlElement("w:tblHeader"))
+
+
+def _loop_table(
+    doc: Any,
+    *,
+    headers: list[str],
+    cells: list[str],
+    widths: list[float],
+    loop: str,
+    left_aligned: frozenset[int] = frozenset(),
+    size: float = SMALL_PT,
+) -> Table:
+    """A grid table: a heading row (repeated on each page), then one row per item of ``loop``
+    (``{%tr for … %}`` / ``{%tr endfor %}`` rows around the row of placeholders)."""
+    table = doc.add_table(rows=4, cols=len(headers))
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    _grid_borders(table)
+    for cell, label in zip(table.rows[0].cells, headers, strict=True):
+        _cell_text(cell, label, bold=True, size=size)
+    _row_flags(table.rows[0], header=True)
+    _cell_text(table.rows[1].cells[0], f"{{%tr for {loop} %}}")
+    for i, (cell, text) in enumerate(zip(table.rows[2].cells, cells, strict=True)):
+        align = WD_ALIGN_PARAGRAPH.LEFT if i in left_aligned else WD_ALIGN_PARAGRAPH.CENTER
+        _cell_text(cell, text, align=align, size=size)
+    _row_flags(table.rows[2])
+    for row in (table.rows[0], table.rows[2]):
+        for cell in row.cells:
+            cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
+    _cell_text(table.rows[3].cells[0], "{%tr endfor %}")
+    _fixed_widths(table, widths)
+    return table
+
+
+def _build_letter(doc: Any, kind: str) -> None:
+    """公文 (GB/T 9704): 信函格式, or 文件格式 for ``FILE_FORMAT_KINDS``."""
     body = doc
     # python-docx starts with one empty paragraph: reuse it for the 发文机关标志
     first = doc.paragraphs[0] if doc.paragraphs else doc.add_paragraph()
@@ -408,11 +497,32 @@ def build_default_template(kind: str) -> bytes:
         _fixed_widths(table, widths)
         _tag(body, "{%p endif %}")
 
+    if kind in TASK_TABLE_KINDS:  # 共同执行: who does what by when
+        _tag(body, "{%p if tasks %}")
+        _loop_table(
+            doc,
+            headers=["序号", "承办法院", "工作事项", "完成期限"],
+            cells=["{{ loop.index }}", "{{ t.court }}", "{{ t.task }}", "{{ t.due_cn }}"],
+            widths=[14.0, 42.0, 54.0, 46.0],
+            loop="t in tasks",
+            left_aligned=frozenset({1, 2}),
+        )
+        _tag(body, "{%p endif %}")
+
     sentence = KIND_DEADLINE_SENTENCE.get(kind)  # type: ignore[call-overload]
     if sentence:
         _tag(body, "{%p if deadline_cn %}")
         _para(
             body, sentence, indent_chars=2, spacing=CHAR_SPACING_TWIPS
+        ).paragraph_format.keep_with_next = True
+        _tag(body, "{%p endif %}")
+
+    annex = kind in ANNEX_CASE_KINDS
+    if annex:  # 附件说明: one empty line under the text, two characters in (GB/T 9704 7.3.3)
+        _tag(body, "{%p if cases %}")
+        _para(body, "").paragraph_format.keep_with_next = True
+        _para(
+            body, "附件：案件清单", indent_chars=2, spacing=CHAR_SPACING_TWIPS
         ).paragraph_format.keep_with_next = True
         _tag(body, "{%p endif %}")
 
@@ -432,6 +542,34 @@ def build_default_template(kind: str) -> bytes:
     _para(body, "（联系人：{{ contact }}）", indent_chars=2, spacing=CHAR_SPACING_TWIPS)
     _tag(body, "{%p endif %}")
 
+    if annex:
+        # 附件 on a page of its own (GB/T 9704 8): “附件” 3号黑体 top left, the title centred on
+        # the third line, then the list; its heading row repeats on every page
+        _tag(body, "{%p if cases %}")
+        annex_label = _para(body, "附件", align=WD_ALIGN_PARAGRAPH.LEFT, font=FONT_HEI)
+        annex_label.paragraph_format.page_break_before = True
+        _para(body, "")
+        _para(
+            body,
+            "案件清单",
+            align=WD_ALIGN_PARAGRAPH.CENTER,
+            font=FONT_TITLE,
+            size=TITLE_PT,
+            bold=True,
+            line_pt=35,
+        )
+        _para(body, "")
+        _loop_table(
+            doc,
+            headers=["序号", "案号", "督促事项", "办结期限"],
+            cells=["{{ loop.index }}", "{{ c.number }}", "{{ c.note }}", "{{ c.due_cn }}"],
+            widths=[14.0, 58.0, 44.0, 40.0],
+            loop="c in cases",
+            left_aligned=frozenset({2}),
+            size=ANNEX_TABLE_PT,
+        )
+        _tag(body, "{%p endif %}")
+
     # 版记: 抄送 between two lines
     _tag(body, "{%p if cc %}")
     cc = _para(
@@ -448,20 +586,104 @@ def build_default_template(kind: str) -> bytes:
     _border(cc, "bottom", val="single", size=8, color="000000", space=2)
     _tag(body, "{%p endif %}")
 
-    out = io.BytesIO()
-    doc.save(out)
-    return out.getvalue()
 
-
-def _cell_sig(cell: object, text: str, *, new: bool = False) -> None:
-    p: Paragraph = cell.add_paragraph() if new else cell.paragraphs[0]  # type: ignore[attr-defined]
-    fmt = p.paragraph_format
+def _build_ruling(doc: Any) -> None:
+    """执行裁定书 in the style of the SPC's litigation documents (诉讼文书样式), not a 公文: no
+    red 发文机关标志 and no red line. The court's name, the document name letter-spaced, the case
+    number right-aligned, the parties flush left, the text, the holding (裁定如下：一、…), the
+    panel and the date in Chinese numerals at the right, 本件与原本核对无异, the clerk."""
+    body = doc
+    first = doc.paragraphs[0] if doc.paragraphs else doc.add_paragraph()
+    fmt = first.paragraph_format
     fmt.alignment = WD_ALIGN_PARAGRAPH.CENTER
     fmt.space_before = Pt(0)
     fmt.space_after = Pt(0)
     fmt.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+    fmt.line_spacing = Pt(40)
+    _style_run(first.add_run("{{ court_name }}"), font=FONT_TITLE, size=TITLE_PT, bold=True)
+    heading = _para(
+        body,
+        "{{ title }}",
+        align=WD_ALIGN_PARAGRAPH.CENTER,
+        font=FONT_TITLE,
+        size=RULING_TITLE_PT,
+        bold=True,
+        line_pt=48,
+        spacing=RULING_TITLE_SPACING,
+    )
+    heading.paragraph_format.space_before = Pt(6)
+    # the spacing also follows the last character: indent as much on the left to stay centred
+    heading.paragraph_format.left_indent = Pt(RULING_TITLE_SPACING / 20)
+    number = _para(body, "{{ number }}", align=WD_ALIGN_PARAGRAPH.RIGHT, spacing=CHAR_SPACING_TWIPS)
+    number.paragraph_format.space_before = Pt(6)
+    # the parties: “申请执行人：…。” each a paragraph of its own, flush left, not indented
+    _tag(body, "{%p for p in parties %}")
+    _para(
+        body,
+        "{{ p.role }}：{{ p.name }}{% if p.detail %}，{{ p.detail }}{% endif %}。",
+        spacing=CHAR_SPACING_TWIPS,
+    )
+    _tag(body, "{%p endfor %}")
+    _tag(body, "{%p for p in paragraphs %}")
+    _para(body, "{{ p }}", indent_chars=2, spacing=CHAR_SPACING_TWIPS)
+    _tag(body, "{%p endfor %}")
+    _tag(body, "{%p if holding_intro %}")
+    _para(body, "{{ holding_intro }}", indent_chars=2, spacing=CHAR_SPACING_TWIPS)
+    _tag(body, "{%p endif %}")
+    _tag(body, "{%p for item in items %}")
+    _para(body, "{{ item }}", indent_chars=2, spacing=CHAR_SPACING_TWIPS)
+    _tag(body, "{%p endfor %}")
+    _tag(body, "{%p if closing %}")
+    _para(
+        body, "{{ closing }}", indent_chars=2, spacing=CHAR_SPACING_TWIPS
+    ).paragraph_format.keep_with_next = True
+    _tag(body, "{%p endif %}")
+    _para(body, "").paragraph_format.keep_with_next = True
+
+    # the closing block: a borderless table, the right column holding the panel, the date and
+    # the clerk (one left edge, as printed); 本件与原本核对无异 in the left column
+    left_mm = 156.0 - RULING_BLOCK_MM
+    block = doc.add_table(rows=8, cols=2)
+    block.alignment = WD_TABLE_ALIGNMENT.RIGHT
+    _no_borders(block)
+    rows = block.rows
+    _cell_sig(rows[0].cells[0], "{%tr for m in panel %}")
+    _cell_sig(rows[1].cells[1], "{{ m.role_spaced }}\u3000{{ m.name }}", align=WD_ALIGN_PARAGRAPH.LEFT)
+    _cell_sig(rows[2].cells[0], "{%tr endfor %}")
+    _cell_sig(rows[3].cells[1], "")  # one empty line above the date
+    _cell_sig(rows[4].cells[1], "{{ date_cn_upper }}", align=WD_ALIGN_PARAGRAPH.LEFT)
+    _cell_sig(rows[5].cells[0], "本件与原本核对无异", align=WD_ALIGN_PARAGRAPH.LEFT, size=SMALL_PT)
+    _cell_sig(rows[6].cells[0], "{%tr if clerk %}")
+    _cell_sig(rows[7].cells[1], "书\u3000记\u3000员\u3000{{ clerk }}", align=WD_ALIGN_PARAGRAPH.LEFT)
+    # the {%tr endif %} row: a ninth row
+    end = block.add_row()
+    _cell_sig(end.cells[0], "{%tr endif %}")
+    for row in block.rows:
+        _row_flags(row)
+        for cell in row.cells:
+            for paragraph in cell.paragraphs:
+                paragraph.paragraph_format.keep_with_next = True
+    _fixed_widths(block, [left_mm, RULING_BLOCK_MM])
+    _zero_cell_margins(block)
+
+
+def _cell_sig(
+    cell: object,
+    text: str,
+    *,
+    new: bool = False,
+    align: WD_ALIGN_PARAGRAPH = WD_ALIGN_PARAGRAPH.CENTER,
+    size: float = BODY_PT,
+) -> None:
+    p: Paragraph = cell.add_paragraph() if new else cell.paragraphs[0]  # type: ignore[attr-defined]
+    fmt = p.paragraph_format
+    fmt.alignment = align
+    fmt.space_before = Pt(0)
+    fmt.space_after = Pt(0)
+    fmt.line_spacing_rule = WD_LINE_SPACING.EXACTLY
     fmt.line_spacing = Pt(LINE_PT)
-    _style_run(p.add_run(text), spacing=CHAR_SPACING_TWIPS)
+    if text:
+        _style_run(p.add_run(text), size=size, spacing=CHAR_SPACING_TWIPS)
 
 
 def _zero_cell_margins(table: Table) -> None:

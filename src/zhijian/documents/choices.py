@@ -14,6 +14,15 @@ class DocumentKind(models.TextChoices):
     SOURCE_REPORT = "source_report", "向来源报告（复函）"
     REMINDER = "reminder", "催办通知"
     CRITICISM_DECISION = "criticism_decision", "通报批评决定"
+    # the supervision measures (执行监督措施)
+    ORDER = "order", "督促执行令"
+    APPLICANT_NOTICE = "applicant_notice", "告知书"
+    INSTRUCTION = "instruction", "指令纠正通知"
+    DEFERRAL_NOTICE = "deferral_notice", "暂缓执行通知"
+    JOINT_NOTICE = "joint_notice", "共同执行决定"
+    JOINT_PLAN = "joint_plan", "共同执行方案"
+    DISCIPLINE_TRANSFER = "discipline_transfer", "移送纪检监察函"
+    RULING = "ruling", "执行裁定书"
 
 
 class DocumentStatus(models.TextChoices):
@@ -38,10 +47,21 @@ DEFAULT_TYPE_MARKS: dict[str, str] = {
     DocumentKind.SOURCE_REPORT: "执报",
     DocumentKind.REMINDER: "执催",
     DocumentKind.CRITICISM_DECISION: "执通",
+    DocumentKind.ORDER: "执令",
+    DocumentKind.APPLICANT_NOTICE: "执告",
+    DocumentKind.INSTRUCTION: "执指",
+    DocumentKind.DEFERRAL_NOTICE: "执缓",
+    DocumentKind.JOINT_NOTICE: "执共",
+    DocumentKind.JOINT_PLAN: "执方",
+    DocumentKind.DISCIPLINE_TRANSFER: "执移",
 }
 
 # Kinds laid out in GB/T 9704 文件格式 (机关名称+“文件”, 文号 centred above a red line) rather than
 # 信函格式: decisions published as documents of the court.
 FILE_FORMAT_KINDS: frozenset[str] = frozenset({DocumentKind.CRITICISM_DECISION})
+
+# Kinds whose number is not taken from a NumberingScheme but is the case number (案号) of the
+# 执监/执他 case registered for it, given by the caller: the rulings (诉讼文书样式, not 公文).
+CASE_NUMBERED_KINDS: frozenset[str] = frozenset({DocumentKind.RULING})
 
 DEFAULT_NUMBER_PATTERN = "{organ}{mark}〔{year}〕{seq}号"

@@ -215,7 +215,13 @@ class OfficialDocument(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["issuing_court", "kind", "year", "seq"], name="documents_doc_court_kind_year_seq"
-            )
+            ),
+            # a ruling's number is its case number (案号): one non-void ruling per number and court
+            models.UniqueConstraint(
+                fields=["issuing_court", "number"],
+                condition=Q(kind=DocumentKind.RULING) & ~Q(status=DocumentStatus.VOID),
+                name="documents_ruling_case_number",
+            ),
         ]
         indexes = [
             models.Index(fields=["owner_type", "owner_id"], name="documents_doc_owner"),

@@ -55,6 +55,38 @@ def date_cn(value: dt.date) -> str:
     return f"{value.year}年{value.month}月{value.day}日"
 
 
+CN_DIGITS = "〇一二三四五六七八九"
+
+
+def _cn_small(n: int) -> str:
+    """1–31 in Chinese numerals as dates print them: 十, 十一, 二十, 三十一."""
+    tens, units = divmod(n, 10)
+    if not tens:
+        return CN_DIGITS[units]
+    return ("" if tens == 1 else CN_DIGITS[tens]) + "十" + (CN_DIGITS[units] if units else "")
+
+
+def date_cn_upper(value: dt.date) -> str:
+    """``二〇二六年十一月二十八日``: the date of a ruling (诉讼文书) in Chinese numerals, the year
+    digit by digit with 〇."""
+    year = "".join(CN_DIGITS[int(d)] for d in str(value.year))
+    return f"{year}年{_cn_small(value.month)}月{_cn_small(value.day)}日"
+
+
+def spaced_role(role: str, width: int = 5) -> str:
+    """A panel role as rulings print it, spread to ``width`` characters with full-width spaces:
+    审判长 → 审　判　长; 人民陪审员 stays."""
+    role = (role or "").strip()
+    gaps = len(role) - 1
+    if gaps < 1 or len(role) >= width:
+        return role
+    extra = width - len(role)
+    out = role[0]
+    for i, char in enumerate(role[1:]):
+        out += "\u3000" * (extra // gaps + (1 if i < extra % gaps else 0)) + char
+    return out
+
+
 def parse_date(value: Any) -> dt.date | None:
     if isinstance(value, dt.datetime):
         return value.date()
@@ -99,6 +131,11 @@ def template_context(
         paragraphs = [line for line in paragraphs.splitlines() if line.strip()]
     deadline = parse_date(result.get("deadline"))
     cc_items = [item.strip().rstrip("。．.，,") for item in cc if item and item.strip()]
+    panel = [
+        {**member, "role_spaced": spaced_role(str(member.get("role", "")))}
+        for member in (result.get("panel") or [])
+        if isinstance(member, dict)
+    ]
     result.update(
         {
             "number": number,
@@ -106,12 +143,21 @@ def template_context(
             "addressee": addressee,
             "issuer_name": issuer_name,
             "date_cn": date_cn(issued_on),
+            "date_cn_upper": date_cn_upper(issued_on),
+            "court_name": result.get("court_name") or issuer_name,
             "cc": "，".join(cc_items),
             "cc_list": cc_items,
             "paragraphs": [str(p) for p in paragraphs],
             "cases": result.get("cases") or [],
             "deadline_cn": result.get("deadline_cn") or (date_cn(deadline) if deadline else ""),
             "contact": result.get("contact") or "",
+            "tasks": result.get("tasks") or [],
+            "parties": result.get("parties") or [],
+            "items": [str(item) for item in (result.get("items") or [])],
+            "panel": panel,
+            "clerk": result.get("clerk") or "",
+            "holding_intro": result.get("holding_intro") or "",
+            "closing": result.get("closing") or "",
             "draft": draft,
         }
     )

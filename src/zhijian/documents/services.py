@@ -28,9 +28,16 @@ from zhijian.org.choices import Role
 from zhijian.org.models import Court, User
 from zhijian.org.scoping import is_read_only, writable_court_ids
 
-from . import storage
+from . import samples, storage
 from .builder import build_default_template
-from .choices import DEFAULT_NUMBER_PATTERN, DEFAULT_TYPE_MARKS, DocumentKind, DocumentStatus, RenderState
+from .choices import (
+    CASE_NUMBERED_KINDS,
+    DEFAULT_NUMBER_PATTERN,
+    DEFAULT_TYPE_MARKS,
+    DocumentKind,
+    DocumentStatus,
+    RenderState,
+)
 from .models import DocumentTemplate, NumberCounter, NumberingScheme, OfficialDocument
 from .rendering import (
     RenderError,
@@ -40,10 +47,13 @@ from .rendering import (
     template_context,
     template_variables,
 )
+from .samples import sample_fields
 
 logger = logging.getLogger(__name__)
 
 DRAFT_NUMBER = "〔　　〕号"
+DRAFT_CASE_NUMBER = "（　　）　　号"  # a ruling previewed before its case is registered
+RULING_NUMBER_REQUIRED = "执行裁定书须填写立案登记的案号。"
 VOID_ROLES = frozenset({Role.DIRECTOR, Role.ADMIN})
 RECORD_COPY_TYPES = {  # magic bytes → (suffix, content type)
     b"%PDF-": (".pdf", "application/pdf"),
@@ -51,6 +61,10 @@ RECORD_COPY_TYPES = {  # magic bytes → (suffix, content type)
     b"\x89PNG\r\n\x1a\n": (".png", "image/png"),
 }
 REQUIRED_PLACEHOLDERS = {"number": "文号", "title": "标题"}
+DEFAULT_TEMPLATE_NOTES: dict[str, str] = {
+    DocumentKind.CRITICISM_DECISION: "系统默认模板（GB/T 9704 文件格式）",
+    DocumentKind.RULING: "系统默认模板（最高人民法院诉讼文书样式）",
+}
 RENDER_SYSTEM_ERROR = "生成公文时出现系统错误，请重新生成；如仍失败，请联系系统管理员。"
 RENDER_INTERRUPTED = "生成被中断（后台处理进程停止），请重新生成。"
 
@@ -97,6 +111,11 @@ def scheme_for(court: Court, kind: str) -> NumberingScheme:
     )
 
 
+def scheme_kinds() -> list[str]:
+    """The kinds numbered by a ``NumberingScheme`` (all but the rulings, numbered by case)."""
+    return [kind for kind in DocumentKind.values if kind not in CASE_NUMBERED_KINDS]
+
+
 def format_number(scheme: NumberingScheme, year: int | str, seq: int | str) -> str:
     return scheme.pattern.format(organ=scheme.organ_code, mark=scheme.type_mark, year=year, seq=seq)
 
@@ -126,6 +145,8 @@ def save_scheme(
     the sequence continues (counters are per court, kind and year, whatever the text)."""
     if kind not in DocumentKind.values:
         raise ServiceError("未知的文种。", field="kind")
+    if kind in CASE_NUMBERED_KINDS:
+        raise ServiceError(f"{DocumentKind(kind).label}使用立案登记的案号，不设公文编号规则。", field="kind")
     if not actor.is_superuser and court.pk not in writable_court_ids(actor):
         raise PermissionDenied("您无权修改该法院的公文编号规则。")
     organ_code, type_mark = organ_code.strip(), type_mark.strip()
@@ -135,7 +156,7 @@ def save_scheme(
     if not type_mark:
         raise ServiceError("请填写类型代字。", field="type_mark")
     _check_pattern(pattern)
-    for other in DocumentKind.values:
+    for other in scheme_kinds():
         if other != kind:
             taken = scheme_for(court, other)
             if (taken.organ_code, taken.type_mark, taken.pattern) == (organ_code, type_mark, pattern):
@@ -210,7 +231,7 @@ def active_template(kind: str) -> DocumentTemplate:
                 sha256=storage.sha256(data),
                 is_default=True,
                 active=True,
-                note="系统默认模板（GB/T 9704 信函格式）",
+                note=DEFAULT_TEMPLATE_NOTES.get(kind, "系统默认模板（GB/T 9704 信函格式）"),
             )
     except IntegrityError:  # created by a concurrent first use
         template = DocumentTemplate.objects.get(kind=kind, version=1)
@@ -328,31 +349,24 @@ def activate_template(*, actor: User, template: DocumentTemplate) -> DocumentTem
     return template
 
 
-def sample_context() -> dict[str, Any]:
-    """The context used to validate and preview templates."""
+def sample_context(kind: str | None = None) -> dict[str, Any]:
+    """The context used to validate (every key of every default template) and to preview a
+    kind's template (that kind's sample text, ``samples.BY_KIND``)."""
+    fields = sample_fields(kind)
     return template_context(
-        context={
-            "paragraphs": [
-                "你院办理的申请执行人张某与被执行人李某买卖合同纠纷一案，申请执行人向本院反映该案久拖未结。"
-                "根据《最高人民法院关于执行案件督办工作的规定（试行）》的规定，本院决定对该案进行督办。",
-                "请你院认真核查案件执行情况，依法及时采取执行措施。",
-            ],
-            "cases": [{"number": "（2026）吉0602执123号", "court": "白山市浑江区人民法院", "note": "示例"}],
-            "deadline": "2026-12-15",
-            "contact": "王某，0439-0000000",
-        },
-        number="白中法执督〔2026〕1号",
-        title="关于督办（2026）吉0602执123号案件的函",
-        addressee="白山市浑江区人民法院",
-        cc=["吉林省高级人民法院执行局"],
-        issuer_name="吉林省白山市中级人民法院",
+        context=fields["context"],
+        number=fields["number"],
+        title=fields["title"],
+        addressee=fields["addressee"],
+        cc=fields["cc"],
+        issuer_name=samples.ISSUER,
         issued_on=dt.date(2026, 11, 28),
     )
 
 
 def preview_template_pdf(template: DocumentTemplate) -> bytes:
-    """A PDF of the template filled with the sample context (for the template page)."""
-    context = sample_context()
+    """A PDF of the template filled with its kind's sample (for the template page)."""
+    context = sample_context(template.kind)
     context["draft"] = True
     return convert_to_pdf(render_docx(template_bytes(template), context))
 
@@ -375,15 +389,26 @@ def issue_document(
     owner: models.Model,
     addressee: str = "",
     cc: list[str] | None = None,
+    number: str = "",
+    issued_on: dt.date | None = None,
 ) -> OfficialDocument:
     """Number, store and audit a document (status 已签发); render it after the commit.
 
     Call inside the caller's ``transaction.atomic()``. The number is the next of (issuing court,
     kind, year of today) under the counter's row lock: sequential, without gaps or duplicates,
-    never reused."""
+    never reused.
+
+    A ruling (``DocumentKind.RULING``) is numbered by its case instead: ``number`` is the 案号 of
+    the 执监/执他 case registered for it (``（2026）吉06执监3号``), required and stored verbatim; one
+    non-void ruling per number and issuing court (a voided ruling's number may be used again).
+    The internal ``seq`` is still taken from the counter (it keeps documents and file names
+    unique). For every other kind ``number`` must be empty."""
     if kind not in DocumentKind.values:
         raise ServiceError("未知的文种。", field="kind")
+    case_number = _clean_case_number(kind, number)
     title = (title or "").strip()
+    if not title and kind == DocumentKind.RULING:
+        title = DocumentKind.RULING.label
     if not title:
         raise ServiceError("公文标题不能为空。", field="title")
     if (
@@ -392,29 +417,41 @@ def issue_document(
         and (is_read_only(actor) or issuing_court.pk not in writable_court_ids(actor))
     ):
         raise PermissionDenied("您无权以该法院名义签发公文。")
-    today = _today()
+    today = issued_on or _today()
+    if today > _today():
+        raise ServiceError("公文的成文日期不能晚于今天。", field="issued_on")
     with transaction.atomic():  # a savepoint inside the caller's transaction
         template = active_template(kind)
         scheme = scheme_for(issuing_court, kind)
-        seq = _next_seq(issuing_court, kind, today.year)
-        doc = OfficialDocument.objects.create(
-            kind=kind,
-            issuing_court=issuing_court,
-            recipient_court=recipient_court,
-            year=today.year,
-            seq=seq,
-            number=format_number(scheme, today.year, seq),
-            title=title[:200],
-            addressee=(addressee or "").strip()[:200],
-            cc=_clean_cc(cc),
-            context=jsonable(context or {}),
-            template=template,
-            owner_type=ContentType.objects.get_for_model(owner) if owner is not None else None,
-            owner_id=owner.pk if owner is not None else None,
-            issued_on=today,
-            issued_at=timezone.now(),
-            issued_by=actor,
-        )
+        seq = _next_seq(issuing_court, kind, today.year)  # for a ruling: after this, rulings
+        # of this court and year are serialised, so the duplicate check below cannot race within
+        # a year; across years the partial unique constraint decides
+        if case_number:
+            _check_case_number_free(issuing_court, kind, case_number)
+        try:
+            with transaction.atomic():
+                doc = OfficialDocument.objects.create(
+                    kind=kind,
+                    issuing_court=issuing_court,
+                    recipient_court=recipient_court,
+                    year=today.year,
+                    seq=seq,
+                    number=case_number or format_number(scheme, today.year, seq),
+                    title=title[:200],
+                    addressee=(addressee or "").strip()[:200],
+                    cc=_clean_cc(cc),
+                    context=jsonable(context or {}),
+                    template=template,
+                    owner_type=ContentType.objects.get_for_model(owner) if owner is not None else None,
+                    owner_id=owner.pk if owner is not None else None,
+                    issued_on=today,
+                    issued_at=timezone.now(),
+                    issued_by=actor,
+                )
+        except IntegrityError as exc:
+            if case_number:  # a concurrent ruling with the same case number won
+                raise ServiceError(_duplicate_ruling_message(case_number), field="number") from exc
+            raise
         record(
             "documents.issue",
             actor=actor,
@@ -435,6 +472,33 @@ def issue_document(
     return doc
 
 
+def _clean_case_number(kind: str, number: str) -> str:
+    number = (number or "").strip()
+    if kind in CASE_NUMBERED_KINDS:
+        if not number:
+            raise ServiceError(RULING_NUMBER_REQUIRED, field="number")
+        if len(number) > OfficialDocument._meta.get_field("number").max_length:  # type: ignore[operator]
+            raise ServiceError("案号过长。", field="number")
+        return number
+    if number:
+        raise ServiceError(
+            f"{DocumentKind(kind).label}的文号由系统按编号规则生成，不能自行填写。", field="number"
+        )
+    return ""
+
+
+def _duplicate_ruling_message(number: str) -> str:
+    return f"本院已有案号为{number}的执行裁定书（未作废），不能重复签发。同一案件的另一份裁定请使用“之一”“之二”等案号。"
+
+
+def _check_case_number_free(court: Court, kind: str, number: str) -> None:
+    taken = OfficialDocument.objects.filter(issuing_court=court, kind=kind, number=number).exclude(
+        status=DocumentStatus.VOID
+    )
+    if taken.exists():
+        raise ServiceError(_duplicate_ruling_message(number), field="number")
+
+
 def _schedule_render(doc_id: int) -> None:
     def enqueue() -> None:
         from .tasks import render_official_document
@@ -452,16 +516,24 @@ def render_preview(
     title: str,
     addressee: str = "",
     cc: list[str] | None = None,
+    number: str = "",
 ) -> bytes:
-    """.docx bytes of a draft: the number shown as ``…〔　　〕号`` and a 草稿 mark; nothing stored."""
+    """.docx bytes of a draft: the number shown as ``…〔　　〕号`` and a 草稿 mark; nothing stored.
+    A ruling shows the case number if given (``number``), else ``（　　）　　号``."""
     if kind not in DocumentKind.values:
         raise ServiceError("未知的文种。", field="kind")
     template = active_template(kind)
-    scheme = scheme_for(issuing_court, kind)
+    if kind in CASE_NUMBERED_KINDS:
+        shown = (number or "").strip() or DRAFT_CASE_NUMBER
+        default_title = DocumentKind(kind).label
+    else:
+        _clean_case_number(kind, number)
+        shown = draft_number(scheme_for(issuing_court, kind))
+        default_title = "（标题）"
     ctx = template_context(
         context=jsonable(context or {}),
-        number=draft_number(scheme),
-        title=(title or "").strip() or "（标题）",
+        number=shown,
+        title=(title or "").strip() or default_title,
         addressee=(addressee or "").strip(),
         cc=_clean_cc(cc),
         issuer_name=issuing_court.name,

@@ -368,9 +368,14 @@ def template_preview(request: HttpRequest) -> HttpResponse:
 # --- numbering schemes (system administrators) -------------------------------------------------
 
 
+SCHEME_KIND_CHOICES = [
+    (value, label) for value, label in DocumentKind.choices if value in services.scheme_kinds()
+]
+
+
 class SchemeForm(forms.Form):
     court = forms.ModelChoiceField(label="发文法院", queryset=Court.objects.none())
-    kind = forms.ChoiceField(label="文种", choices=DocumentKind.choices)
+    kind = forms.ChoiceField(label="文种", choices=SCHEME_KIND_CHOICES)
     organ_code = forms.CharField(label="机关代字", max_length=20, help_text="例如：白中法")
     type_mark = forms.CharField(label="类型代字", max_length=20, help_text="例如：执督")
     pattern = forms.CharField(
@@ -421,7 +426,7 @@ def numbering(request: HttpRequest) -> HttpResponse:
         court = courts.filter(pk=int(court_id)).first() if court_id.isdigit() else None
         kind = request.GET.get("kind", "")
         initial: dict[str, Any] = {}
-        if court is not None and kind in DocumentKind.values:
+        if court is not None and kind in services.scheme_kinds():
             scheme = services.scheme_for(court, kind)
             initial = {
                 "court": court,
@@ -434,7 +439,7 @@ def numbering(request: HttpRequest) -> HttpResponse:
     rows = []
     for court in courts:
         cells = []
-        for kind, label in DocumentKind.choices:
+        for kind, label in SCHEME_KIND_CHOICES:  # rulings carry their case number: no scheme
             scheme = services.scheme_for(court, kind)
             cells.append({"kind": kind, "label": label, "example": services.format_number(scheme, 2026, 1),
                           "saved": scheme.pk is not None})  # fmt: skip
@@ -442,5 +447,5 @@ def numbering(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "documents/numbering.html",
-        {"form": form, "rows": rows, "kinds": DocumentKind.choices},
+        {"form": form, "rows": rows, "kinds": SCHEME_KIND_CHOICES},
     )
