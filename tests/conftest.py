@@ -49,6 +49,7 @@ PERSONAS: dict[str, tuple[str, list[str]]] = {
     "city.director": ("city", ["director"]),
     "city.evaluator": ("city", ["evaluator"]),
     "city.leader": ("city", ["leader"]),
+    "city.president": ("city", ["president"]),
     "city.admin": ("city", ["admin"]),
     "a.contact": ("a", ["contact"]),
     "a.director": ("a", ["basic_director"]),

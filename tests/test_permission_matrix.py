@@ -27,6 +27,7 @@ VISIBLE: dict[str, set[str]] = {
     "city.director": CITY_SUBTREE,
     "city.evaluator": CITY_SUBTREE,
     "city.leader": CITY_SUBTREE,
+    "city.president": CITY_SUBTREE,
     "city.admin": CITY_SUBTREE,
     "a.contact": {"a"},
     "a.director": {"a"},
@@ -236,8 +237,20 @@ def build_attachment(world: World, key: str) -> Any:
     return build_matter(world, key).attachments.get()
 
 
+def build_measure(world: World, key: str) -> Any:
+    """An issued 督促执行令 of the matter about court ``key``."""
+    from zhijian.supervision.models import Measure, MeasureState, MeasureType
+
+    matter = build_matter(world, key)
+    return Measure.objects.create(
+        matter=matter, type=MeasureType.objects.get(code="order"), court=world.courts[key], facts=f"措施-{key}",
+        state=MeasureState.ISSUED, drafted_by=matter.registered_by,
+    )  # fmt: skip
+
+
 OBJECT_BUILDERS: dict[str, Callable[[World, str], Any]] = {
     "matter": build_matter,
+    "measure": build_measure,
     "letter": build_letter,
     "attachment": build_attachment,
     "document": build_document,

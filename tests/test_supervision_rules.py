@@ -94,7 +94,12 @@ def _snapshot(matter: Matter) -> tuple[Any, ...]:
 
 
 def test_the_table_lists_every_action_once_and_only_known_states() -> None:
-    enums = {"matter": MatterState, "letter": LetterState, "report": ReportState, "request": RequestState}
+    from zhijian.supervision.models import MeasureState
+
+    enums = {
+        "matter": MatterState, "letter": LetterState, "report": ReportState, "request": RequestState,
+        "measure": MeasureState,
+    }  # fmt: skip
     for name, table in workflow.TABLES.items():
         known = set(enums[name].values)
         for action, row in table.items():

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from zhijian.audit.services import record
 from zhijian.core.exceptions import Conflict, ServiceError
+from zhijian.documents.models import OfficialDocument
 from zhijian.org.choices import Role
 from zhijian.org.models import User
 
@@ -43,6 +44,8 @@ def sync_proposals(today: dt.date | None = None) -> int:
         if not matter.is_open:
             continue
         what = "通知答复" if link.request_id is not None else "督办报告"
+        if link.measure_id is not None:
+            what = "督促执行令"
         with transaction.atomic():
             proposal, created = Proposal.objects.get_or_create(
                 trigger=link.deadline,
@@ -51,9 +54,11 @@ def sync_proposals(today: dt.date | None = None) -> int:
                     "target_kind": TargetKind.BUREAU,
                     "court": court,
                     "basis": Basis.ART18 if matter.group_petition else Basis.ART19,
-                    "sub_basis": "" if matter.group_petition else SubBasis.ART6,
+                    "sub_basis": ""
+                    if matter.group_petition
+                    else (SubBasis.ART7 if link.measure_id is not None else SubBasis.ART6),
                     "matter": matter,
-                    "trigger_text": f"{court.short_name}经催办仍未按期{'答复通知' if link.request_id else '报告'}"
+                    "trigger_text": f"{court.short_name}经催办仍未按期{_missed(link)}"
                     f"（{matter.number}，催办期限{link.deadline.due_date}届满）",
                 },
             )
@@ -77,6 +82,72 @@ def sync_proposals(today: dt.date | None = None) -> int:
             )  # fmt: skip
         made += 1
     return made
+
+
+def _missed(link: object) -> str:
+    if getattr(link, "measure_id", None) is not None:
+        return "执行督促执行令"
+    return "答复通知" if getattr(link, "request_id", None) else "报告"
+
+
+def may_propose(actor: User | None, matter: object) -> bool:
+    """The supervising court's 监督员 or 局长 propose a discipline transfer."""
+    if actor is None or actor.is_superuser:
+        return True
+    return bool(
+        actor.has_role(Role.OFFICER, Role.DIRECTOR)
+        and actor.court_id == getattr(matter, "supervising_court_id", None)
+        and actor.is_active
+    )
+
+
+def propose_discipline(
+    matter: object,
+    actor: User | None,
+    *,
+    court_id: int,
+    target_kind: str,
+    persons: str,
+    reason: str,
+    sub_basis: str = "",
+) -> Proposal:
+    """移送纪检监察: proposed by hand (a criticism never is) by the officer or 局长 when the facts
+    of a matter show a violation of discipline; the 局长 decides like a criticism."""
+    from zhijian.supervision.models import Matter
+
+    assert isinstance(matter, Matter)
+    if not may_propose(actor, matter):
+        raise PermissionDenied("只有督办法院的监督员或局长可以提出移送纪检监察建议。")
+    court = matter.courts.filter(pk=court_id).first()
+    if court is None:
+        raise ServiceError("请选择本事项的被监督法院。", field="court")
+    if target_kind not in TargetKind.values:
+        raise ServiceError("请选择移送对象。", field="target_kind")
+    persons, reason = persons.strip(), reason.strip()
+    if target_kind != TargetKind.BUREAU and not persons:
+        raise ServiceError("移送执行局长或直接责任人的，须填写人员姓名。", field="persons")
+    if not reason:
+        raise ServiceError("请填写移送的事实与理由。", field="reason")
+    if len(reason) > 300 or len(persons) > 200:
+        raise ServiceError("事实与理由不超过300字，人员不超过200字。", field="reason")
+    basis = Basis.ART18 if matter.group_petition else Basis.ART19
+    if basis == Basis.ART19 and sub_basis not in SubBasis.values:
+        raise ServiceError("请选择第十九条的具体情形（违反第六条、第七条或第八条）。", field="sub_basis")
+    with transaction.atomic():
+        proposal = Proposal.objects.create(
+            kind=ProposalKind.DISCIPLINE, target_kind=target_kind, court=court, persons=persons, basis=basis,
+            sub_basis=sub_basis if basis == Basis.ART19 else "", matter=matter, trigger_text=reason,
+        )  # fmt: skip
+        record("accountability.propose", actor=actor, target=proposal, court=court,
+               after={"matter": matter.number, "kind": proposal.kind, "basis": basis})  # fmt: skip
+        from zhijian.notifications.services import notify
+
+        directors = User.objects.filter(
+            court_id=matter.supervising_court_id, is_active=True, role_assignments__role=Role.DIRECTOR
+        ).exclude(pk=actor.pk if actor is not None else None)
+        notify(directors, kind="accountability.proposal", title=f"移送纪检监察建议待决定：{court.short_name}",
+               url="/accountability/", key=f"proposal:{proposal.pk}", court=court)  # fmt: skip
+    return proposal
 
 
 def may_decide(actor: User | None, proposal: Proposal) -> bool:
@@ -117,7 +188,10 @@ def decide(
         if updated != 1:
             raise Conflict()
         proposal.refresh_from_db()
-        if accept:
+        if accept and proposal.kind == ProposalKind.DISCIPLINE:
+            proposal.document = _transfer_letter(proposal, actor, reason)
+            proposal.save(update_fields=["document"])
+        elif accept:
             from zhijian.documents.services import issue_document
 
             matter = proposal.matter
@@ -164,6 +238,37 @@ def decide(
             reason=reason,
         )
     return proposal
+
+
+def _transfer_letter(proposal: Proposal, actor: User | None, reason: str) -> OfficialDocument:
+    """The 移送纪检监察函 (执移): the facts and the basis, to the court's 纪检监察 body."""
+    from zhijian.documents.services import issue_document
+
+    matter = proposal.matter
+    who = {
+        TargetKind.BUREAU: f"{proposal.court.name}执行局",
+        TargetKind.DIRECTOR: f"{proposal.court.name}执行局局长{proposal.persons}",
+        TargetKind.PERSON: f"{proposal.court.name}{proposal.persons}",
+    }[TargetKind(proposal.target_kind)]
+    basis = Basis(proposal.basis).label + (
+        f"（{SubBasis(proposal.sub_basis).label}）" if proposal.sub_basis else ""
+    )
+    return issue_document(
+        actor=actor, kind="discipline_transfer", issuing_court=matter.supervising_court,
+        recipient_court=proposal.court, title=f"关于移送{who}涉嫌违纪问题线索的函",
+        context={"paragraphs": [
+            f"本院在办理监督事项{matter.number}（{matter.title}）中发现，{proposal.trigger_text}",
+            reason,
+            f"依照《白山市中级人民法院执行局关于执行监督和质效管理工作的规定（试行）》{basis}，"
+            "现将有关问题线索移送你组，请依纪依法处理，并将处理结果函告本院执行局。",
+        ]},
+        owner=proposal, addressee=ADDRESSEE_DISCIPLINE,
+    )  # fmt: skip
+
+
+# The body a discipline transfer is addressed to (local practice: the court's stationed
+# 纪检监察组); configuration, not law.
+ADDRESSEE_DISCIPLINE = "驻院纪检监察组"
 
 
 def proposal_digest(today: dt.date) -> Iterable[tuple[User, str, str, str]]:

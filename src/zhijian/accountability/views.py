@@ -70,8 +70,36 @@ def decide(request: HttpRequest) -> HttpResponse:
     except ServiceError as exc:
         messages.error(request, exc.message)
         return redirect("accountability:register")
-    if done.document is not None:
+    if done.document is not None and done.kind == "discipline":
+        messages.success(request, f"已决定移送纪检监察，移送函文号 {done.document.number}。")
+    elif done.document is not None:
         messages.success(request, f"已决定通报批评，文号 {done.document.number}。")
     else:
         messages.success(request, "已决定不予追究。")
     return redirect("accountability:register")
+
+
+@view_access(roles={Role.DIRECTOR, Role.OFFICER}, write=True, post_only=True)
+def propose(request: HttpRequest) -> HttpResponse:
+    """A discipline transfer proposed from a matter's page (移送纪检监察建议)."""
+    from zhijian.core.access import scoped_or_404
+    from zhijian.supervision.models import Matter
+
+    user = acting_user(request)
+    pk = str(request.POST.get("matter", ""))
+    if not pk.isdecimal():
+        messages.error(request, "请求缺少监督事项。")
+        return redirect("accountability:register")
+    matter = scoped_or_404(Matter.objects.all(), user, int(pk))
+    court = str(request.POST.get("court", ""))
+    try:
+        services.propose_discipline(
+            matter, user, court_id=int(court) if court.isdecimal() else 0,
+            target_kind=str(request.POST.get("target_kind", "")), persons=str(request.POST.get("persons", "")),
+            reason=str(request.POST.get("reason", "")), sub_basis=str(request.POST.get("sub_basis", "")),
+        )  # fmt: skip
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+        return redirect(matter.get_absolute_url() + "#discipline")
+    messages.success(request, "已提出移送纪检监察建议，待局长决定。")
+    return redirect(matter.get_absolute_url())

@@ -281,6 +281,36 @@ class TimelineSerializer(serializers.Serializer[Any]):
         return user_ref(obj.actor)
 
 
+class MeasureSerializer(serializers.Serializer[Any]):
+    """A supervision measure (督促执行令, 指令纠正, 裁定, 共同执行, 暂缓执行 …), read-only."""
+
+    id = serializers.IntegerField(source="pk")
+    type = serializers.CharField(
+        source="type.code", help_text="order/instruct/correct/elevate/designate/joint/plan/defer"
+    )
+    type_label = serializers.CharField(source="type.name")
+    court = serializers.SerializerMethodField()
+    state = serializers.CharField()
+    state_label = serializers.CharField(source="get_state_display")
+    case = serializers.CharField(source="case.number", default=None)
+    document = serializers.SerializerMethodField()
+    ruling_number = serializers.CharField()
+    issued_on = serializers.DateField(allow_null=True)
+    done_on = serializers.DateField(allow_null=True)
+    listed_cases = serializers.IntegerField(source="item_count", default=0)
+    open_cases = serializers.IntegerField(source="open_count", default=0)
+    url = serializers.SerializerMethodField()
+
+    def get_court(self, obj: Any) -> dict[str, Any] | None:
+        return court_ref(obj.court)
+
+    def get_document(self, obj: Any) -> dict[str, Any] | None:
+        return doc_ref(obj.document)
+
+    def get_url(self, obj: Any) -> str:
+        return f"/matters/measures/{obj.pk}/"
+
+
 class AllowedActionSerializer(serializers.Serializer[Any]):
     action = serializers.CharField()
     label = serializers.CharField()  # type: ignore[assignment]  # a field named like a Field attribute
@@ -305,6 +335,7 @@ class MatterDetailSerializer(MatterListSerializer):
     extensions = serializers.SerializerMethodField()
     attachments = serializers.SerializerMethodField()
     timeline = serializers.SerializerMethodField()
+    measures = serializers.SerializerMethodField(help_text="监督措施（基层法院：本院的）")
     allowed_actions = serializers.SerializerMethodField(
         help_text="当前用户现在可以办理的操作，与页面上显示的按钮相同"
     )
@@ -315,7 +346,8 @@ class MatterDetailSerializer(MatterListSerializer):
             "complainant_id_number", "complainant_phone", "complainant_address", "expedited_reason",
             "expedited_by", "finding_label", "review_opinion", "reviewed_at", "reply_mode", "reply_note",
             "replied_on", "result_summary", "concluded_on", "cancel_reason", "own_court", "sources", "cases",
-            "deadlines", "letters", "requests", "extensions", "attachments", "timeline", "allowed_actions",
+            "deadlines", "letters", "requests", "extensions", "attachments", "timeline", "measures",
+            "allowed_actions",
         ]  # fmt: skip
         read_only_fields = fields
 
@@ -376,6 +408,10 @@ class MatterDetailSerializer(MatterListSerializer):
     @extend_schema_field(TimelineSerializer(many=True))
     def get_timeline(self, obj: Matter) -> Any:
         return TimelineSerializer(self._ctx()["timeline"], many=True).data
+
+    @extend_schema_field(MeasureSerializer(many=True))
+    def get_measures(self, obj: Matter) -> Any:
+        return MeasureSerializer(self._ctx()["measures"], many=True).data
 
     @extend_schema_field(AllowedActionSerializer(many=True))
     def get_allowed_actions(self, obj: Matter) -> list[dict[str, Any]]:

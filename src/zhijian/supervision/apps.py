@@ -18,9 +18,11 @@ class SupervisionConfig(AppConfig):
         for kind in (
             DeadlineKind.REVIEW, DeadlineKind.LETTER, DeadlineKind.SIGN, DeadlineKind.REPORT,
             DeadlineKind.REQUEST, DeadlineKind.MATTER, DeadlineKind.SOURCE_REPLY, DeadlineKind.URGE,
+            DeadlineKind.ORDER, DeadlineKind.WINDOW, DeadlineKind.CORRECTION, DeadlineKind.TASK,
         ):  # fmt: skip
             register_deadline_recipients(kind, recipients)
         register_digest(director_digest, name="supervision_overdue")
+        register_digest(_measure_daily, name="supervision_measures")
         from zhijian.legaltime.services import register_deadline_manager
 
         register_deadline_manager(_manager)
@@ -45,9 +47,20 @@ def _contact_changed(sender: Any, court: Any = None, **kwargs: Any) -> None:
 
 
 def _cases_imported(sender: Any, **kwargs: Any) -> None:
+    from .measures import relink_new_cases, resolve_from_cases
     from .services import relink_cases
 
     relink_cases()
+    relink_new_cases()
+    resolve_from_cases()
+
+
+def _measure_daily(today: Any) -> Any:
+    """Daily: 暂缓执行 periods that ran out end (the case's interval stays as it was)."""
+    from .measures import finish_deferrals
+
+    finish_deferrals(today)
+    return []
 
 
 def _seed_categories(sender: Any, using: str = "default", **kwargs: Any) -> None:
@@ -56,6 +69,11 @@ def _seed_categories(sender: Any, using: str = "default", **kwargs: Any) -> None
 
     if SourceCategory.objects.using(using).count() < 6:
         seed_categories(SourceCategory)
+    from .measure_types import DEFAULTS, seed_measure_types
+    from .models import MeasureType
+
+    if MeasureType.objects.using(using).count() < len(DEFAULTS):
+        seed_measure_types(MeasureType)
 
 
 def _manager(deadline: Any) -> str | None:
@@ -70,8 +88,11 @@ def _void_guard(doc: Any) -> str | None:
     sign-for and report deadlines."""
     from django.contrib.contenttypes.models import ContentType
 
-    from .models import Letter
+    from .models import Letter, Measure
 
+    if doc.owner_type_id == ContentType.objects.get_for_model(Measure).pk:
+        measure = Measure.objects.filter(pk=doc.owner_id).select_related("matter", "type").first()
+        return f"监督事项 {measure.matter.number} 的{measure.type.name}（撤销措施）" if measure else None
     if doc.owner_type_id != ContentType.objects.get_for_model(Letter).pk:
         return None
     letter = Letter.objects.filter(pk=doc.owner_id).select_related("matter").first()

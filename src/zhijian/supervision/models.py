@@ -452,6 +452,10 @@ class DeadlinePurpose(models.TextChoices):
     CONCLUDE = "conclude", "办结"
     SOURCE = "source", "向来源报告结果"
     URGE = "urge", "催办后报告"
+    ORDER = "order", "督促执行令限期办理"
+    WINDOW = "window", "申请复议期间"
+    CORRECT = "correct", "纠正并报告"
+    TASK = "task", "共同执行事项"
 
 
 class MatterDeadline(models.Model):
@@ -470,6 +474,17 @@ class MatterDeadline(models.Model):
     )
     source = models.ForeignKey(
         MatterSource, on_delete=models.CASCADE, null=True, blank=True, related_name="deadline_links"
+    )
+    # a measure's deadlines: an order's per-case limits, an instruction's 复议 window and
+    # correction limit, a joint enforcement's tasks (and a 催办 of an order)
+    measure = models.ForeignKey(
+        "Measure", on_delete=models.CASCADE, null=True, blank=True, related_name="deadline_links"
+    )
+    measure_case = models.ForeignKey(
+        "MeasureCase", on_delete=models.CASCADE, null=True, blank=True, related_name="deadline_links"
+    )
+    task = models.ForeignKey(
+        "MeasureTask", on_delete=models.CASCADE, null=True, blank=True, related_name="deadline_links"
     )
     # a 催办 deadline: the overdue report or request deadline it chases
     follows = models.ForeignKey(
@@ -503,8 +518,18 @@ class MatterDeadline(models.Model):
                 detail.append(self.letter.document.number)
         if self.source_id is not None and self.source is not None:
             text = f"向{self.source.body}报告结果"
+        if self.measure_case_id is not None and self.measure_case is not None:
+            detail.append(self.measure_case.case.number)
+        if self.task_id is not None and self.task is not None:
+            text = f"{self.task.task}"
+            detail.append(self.task.court.short_name)
+        if self.purpose == DeadlinePurpose.SIGN and self.measure_id is not None and self.measure is not None:
+            text = f"签收{self.measure.type.name}" + ("通知" if self.measure.type.code == "defer" else "")
         if self.purpose == DeadlinePurpose.URGE:
-            text = "催办后" + ("答复" if self.request_id is not None else "报告")
+            if self.measure_id is not None:
+                text = "催办后执行督促执行令"
+            else:
+                text = "催办后" + ("答复" if self.request_id is not None else "报告")
         return text + (f"（{'，'.join(detail)}）" if detail else "")
 
 
@@ -612,3 +637,240 @@ class MatterCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.court_id}/{self.year}: {self.last}"
+
+
+# --- supervision measures (Arts. 2, 7, 8; issue 6) ---------------------------------------------
+
+
+class MeasureForm(models.TextChoices):
+    DOCUMENT = "document", "公文"
+    RULING = "ruling", "裁定"
+
+
+class MeasureType(models.Model):
+    """A kind of measure as data: its legal basis, the document it produces, its approval chain
+    and its follow-up rule. Seeded by migration (``measure_types.DEFAULTS``) and re-seeded after
+    every migrate; administrators may change the configurable parts (the 院领导 step, the rule)."""
+
+    code = models.CharField("代码", max_length=20, unique=True)
+    name = models.CharField("措施", max_length=40)
+    article = models.CharField("规定条款", max_length=40)
+    basis = models.CharField("法律依据", max_length=300)
+    form = models.CharField("文书形式", max_length=10, choices=MeasureForm.choices)
+    document_kind = models.CharField("文种", max_length=30)
+    leader_approval = models.BooleanField(
+        "须院领导审批", default=False, help_text="合议庭评议、局长审批之后，再报分管院领导审批"
+    )
+    rule_code = models.CharField("后续期限规则", max_length=40, blank=True)
+    sort_order = models.PositiveSmallIntegerField("排序", default=0)
+
+    class Meta:
+        ordering = ["sort_order", "code"]
+        verbose_name = "监督措施类型"
+        verbose_name_plural = "监督措施类型"
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_ruling(self) -> bool:
+        return self.form == MeasureForm.RULING
+
+
+class MeasureState(models.TextChoices):
+    DRAFT = "draft", "起草中"
+    PENDING_DIRECTOR = "pending_director", "待局长审批"
+    PENDING_LEADER = "pending_leader", "待院领导审批"
+    ISSUED = "issued", "已签发"
+    SIGNED = "signed", "已签收"
+    RECONSIDERING = "reconsidering", "复议审查中"
+    DONE = "done", "已完成"
+    WITHDRAWN = "withdrawn", "已撤销"
+
+
+OPEN_MEASURE_STATES = frozenset(
+    {
+        MeasureState.DRAFT,
+        MeasureState.PENDING_DIRECTOR,
+        MeasureState.PENDING_LEADER,
+        MeasureState.ISSUED,
+        MeasureState.SIGNED,
+        MeasureState.RECONSIDERING,
+    }
+)
+
+
+class OrderGround(models.TextChoices):
+    ART7A = "art7a", "第七条（一）：超过执行期限未执结"
+    ART7B = "art7b", "第七条（二）：应当作出裁定、决定、通知而未作出"
+    ART7C = "art7c", "第七条（三）：应当依法采取执行措施而未采取"
+
+
+class Measure(models.Model):
+    """One measure taken in a matter against one basic court: a 督促执行令 (with its case list),
+    指令纠正, 裁定纠正, 提级/指定执行 (rulings), 共同执行 / 共同执行方案 (with tasks), 暂缓执行.
+    Every change goes through ``measures.py``; the allowed ones are in ``workflow.MEASURE``."""
+
+    matter = models.ForeignKey(Matter, on_delete=models.CASCADE, related_name="measures")
+    type = models.ForeignKey(MeasureType, on_delete=models.PROTECT, verbose_name="措施")
+    court = models.ForeignKey(
+        "org.Court", on_delete=models.PROTECT, related_name="+", verbose_name="被监督法院"
+    )
+    state = models.CharField("状态", max_length=20, choices=MeasureState.choices, default=MeasureState.DRAFT)
+    ground = models.CharField("督促事由", max_length=10, choices=OrderGround.choices, blank=True)
+    facts = models.TextField("事实与理由")
+    requirements = models.TextField("要求", blank=True)
+    # the case a ruling, an instruction or a deferral concerns (an order lists its cases instead)
+    case = models.ForeignKey(
+        "cases.EnforcementCase", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name="案件",
+    )  # fmt: skip
+    follows = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="followed_by",
+        verbose_name="前序措施",
+    )  # fmt: skip
+    length = models.PositiveIntegerField("期限长度", null=True, blank=True)
+    # rulings: the 执监/执他 case number registered for it, the parties and the panel's deliberation
+    ruling_number = models.CharField("立案案号", max_length=40, blank=True)
+    parties = models.JSONField("当事人", default=list, blank=True)
+    ruling_items = models.TextField("裁定主文", blank=True)
+    new_court = models.ForeignKey(
+        "org.Court", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name="执行法院（提级/指定后）",
+    )  # fmt: skip
+    new_case_number = models.CharField("新案号", max_length=40, blank=True)
+    new_case = models.ForeignKey(
+        "cases.EnforcementCase", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name="新案件",
+    )  # fmt: skip
+    panel_presiding = models.CharField("审判长", max_length=30, blank=True)
+    panel_judges = models.CharField("审判员", max_length=100, blank=True, help_text="以顿号分隔")
+    panel_clerk = models.CharField("书记员", max_length=30, blank=True)
+    panel_opinion = models.TextField("合议庭评议意见", blank=True)
+    panel_on = models.DateField("评议日期", null=True, blank=True)
+    # 暂缓执行: the interval written on the case's time limit
+    defer_start = models.DateField("暂缓起始日", null=True, blank=True)
+    defer_end = models.DateField("暂缓届满日", null=True, blank=True)
+    suspension_id_ref = models.PositiveIntegerField("不计入期间记录", null=True, blank=True)
+    # 指令纠正: the lower court's request for reconsideration (复议) in the window
+    reconsider_reason = models.TextField("复议理由", blank=True)
+    reconsider_at = models.DateTimeField("申请复议时间", null=True, blank=True)
+    reconsider_result = models.CharField("复议结果", max_length=20, blank=True)
+    reconsider_note = models.TextField("复议审查意见", blank=True)
+    result_note = models.TextField("办理情况", blank=True)
+    document = models.ForeignKey(
+        "documents.OfficialDocument", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    applicant_notice = models.ForeignKey(
+        "documents.OfficialDocument", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name="告知书",
+    )  # fmt: skip
+    drafted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    drafted_at = models.DateTimeField("起草时间", default=timezone.now)
+    issued_on = models.DateField("签发日期", null=True, blank=True)
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    signed_at = models.DateTimeField("签收时间", null=True, blank=True)
+    done_on = models.DateField("完成日期", null=True, blank=True)
+    withdraw_reason = models.CharField("撤销理由", max_length=300, blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["matter", "pk"]
+        indexes = [models.Index(fields=["court", "state"], name="sup_measure_court_state")]
+        verbose_name = "监督措施"
+        verbose_name_plural = "监督措施"
+
+    def __str__(self) -> str:
+        return f"{self.type.name}（{self.court}）"
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in OPEN_MEASURE_STATES
+
+    @property
+    def judges(self) -> list[str]:
+        return [
+            j.strip()
+            for j in self.panel_judges.replace(",", "、").replace("，", "、").split("、")
+            if j.strip()
+        ]
+
+
+class MeasureApproval(models.Model):
+    """One step of a measure's approval chain: 合议庭评议 (rulings), 局长, 院领导."""
+
+    class Step(models.TextChoices):
+        PANEL = "panel", "合议庭评议"
+        DIRECTOR = "director", "局长审批"
+        LEADER = "leader", "院领导审批"
+
+    measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="approvals")
+    step = models.CharField("环节", max_length=10, choices=Step.choices)
+    approved = models.BooleanField("同意")
+    opinion = models.TextField("意见", blank=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["measure", "at", "pk"]
+        verbose_name = "审批记录"
+        verbose_name_plural = "审批记录"
+
+    def __str__(self) -> str:
+        return f"{self.Step(self.step).label} {'同意' if self.approved else '退回'}"
+
+
+class MeasureCase(models.Model):
+    """A case on an order's annexed list (案件清单), with its own deadline; resolved when the case
+    is concluded or the act it lacked is recorded (by an import), or on the court's report."""
+
+    class Resolution(models.TextChoices):
+        IMPORT = "import", "导入数据显示已办理"
+        REPORT = "report", "法院报告已办理"
+        TRANSFER = "transfer", "已提级执行或指定执行"
+
+    measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="case_items")
+    case = models.ForeignKey("cases.EnforcementCase", on_delete=models.PROTECT, related_name="+")
+    rule = models.CharField("督促事项", max_length=40)
+    length = models.PositiveIntegerField("期限（日）", null=True, blank=True, help_text="空：按措施的期限")
+    resolved_on = models.DateField("办理日期", null=True, blank=True)
+    resolution = models.CharField("办理依据", max_length=10, choices=Resolution.choices, blank=True)
+    report_note = models.CharField("报告内容", max_length=300, blank=True)
+    reported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["measure", "pk"]
+        constraints = [models.UniqueConstraint(fields=["measure", "case"], name="sup_measure_case_unique")]
+        verbose_name = "督促执行令案件"
+        verbose_name_plural = "督促执行令案件"
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.rule}"
+
+
+class MeasureTask(models.Model):
+    """A task of a joint enforcement (共同执行) or a milestone of a joint plan (共同执行方案)."""
+
+    measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="tasks")
+    court = models.ForeignKey(
+        "org.Court", on_delete=models.PROTECT, related_name="+", verbose_name="承办法院"
+    )
+    task = models.CharField("工作事项", max_length=200)
+    length = models.PositiveIntegerField("完成期限（日）")
+    done_on = models.DateField("完成日期", null=True, blank=True)
+    note = models.CharField("完成情况", max_length=300, blank=True)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["measure", "pk"]
+        verbose_name = "共同执行任务"
+        verbose_name_plural = "共同执行任务"
+
+    def __str__(self) -> str:
+        return self.task

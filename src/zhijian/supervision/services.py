@@ -85,6 +85,10 @@ PURPOSE_KINDS = {
     DeadlinePurpose.CONCLUDE: DeadlineKind.MATTER,
     DeadlinePurpose.SOURCE: DeadlineKind.SOURCE_REPLY,
     DeadlinePurpose.URGE: DeadlineKind.URGE,
+    DeadlinePurpose.ORDER: DeadlineKind.ORDER,
+    DeadlinePurpose.WINDOW: DeadlineKind.WINDOW,
+    DeadlinePurpose.CORRECT: DeadlineKind.CORRECTION,
+    DeadlinePurpose.TASK: DeadlineKind.TASK,
 }
 ALLOWED_UPLOADS = {
     "application/pdf": ".pdf",
@@ -161,11 +165,12 @@ def _check(
 
 
 def _state_label(table: str, state: str) -> str:
-    from .models import LetterState, MatterState, ReportState
+    from .models import LetterState, MatterState, MeasureState, ReportState
 
-    enum = {"matter": MatterState, "letter": LetterState, "report": ReportState, "request": RequestState}[
-        table
-    ]
+    enum = {
+        "matter": MatterState, "letter": LetterState, "report": ReportState, "request": RequestState,
+        "measure": MeasureState,
+    }[table]  # fmt: skip
     try:
         return str(enum(state).label)
     except ValueError:
@@ -264,6 +269,9 @@ def _open(
     request: InfoRequest | None = None,
     source: MatterSource | None = None,
     follows: MatterDeadline | None = None,
+    measure: Any = None,
+    measure_case: Any = None,
+    task: Any = None,
 ) -> Deadline:
     deadline = clock.create_deadline(
         actor=None,
@@ -280,7 +288,7 @@ def _open(
     )
     MatterDeadline.objects.create(
         matter=matter, deadline=deadline, purpose=purpose, letter=letter, request=request, source=source,
-        follows=follows,
+        follows=follows, measure=measure, measure_case=measure_case, task=task,
     )  # fmt: skip
     return deadline
 
@@ -1409,14 +1417,21 @@ def _contact_note(matter: Matter) -> str:
 
 def _maybe_conclude(matter: Matter) -> bool:
     """督办中 → 待办结 once, for every court written to, its latest letter (void ones aside) has
-    its report accepted. A rejected report leaves that court open: another letter, a measure,
-    or the director's 结束督办. Call under the matter's lock."""
+    its report accepted and no measure is in progress (at least one letter accepted or measure
+    done). A rejected report leaves that court open: another letter, a measure, or the
+    director's 结束督办. Call under the matter's lock."""
+    from .models import OPEN_MEASURE_STATES, MeasureState
+
     latest: dict[int, str] = {}
     for court_id, state in (
         matter.letters.exclude(state=LetterState.VOID).order_by("pk").values_list("court_id", "state")
     ):
         latest[court_id] = state
-    if not latest or any(state != LetterState.ACCEPTED for state in latest.values()):
+    if any(state != LetterState.ACCEPTED for state in latest.values()):
+        return False
+    if matter.measures.filter(state__in=OPEN_MEASURE_STATES).exists():
+        return False  # a measure in progress: an order's cases, a 复议, a deferral running
+    if not latest and not matter.measures.filter(state=MeasureState.DONE).exists():
         return False
     moved = Matter.objects.filter(pk=matter.pk, state=MatterState.SUPERVISING).update(
         state=MatterState.CONCLUDING, updated_at=timezone.now()
@@ -1667,6 +1682,10 @@ def finish_supervision(matter: Matter, actor: User | None, *, reason: str) -> Ma
             ]
         ).exists():
             raise ServiceError("尚有办理中的督办函，请先审核报告或作废督办函。")
+        from .models import OPEN_MEASURE_STATES
+
+        if matter.measures.filter(state__in=OPEN_MEASURE_STATES).exists():
+            raise ServiceError("尚有办理中的监督措施，请待其完成或撤销后再结束督办。")
         _cas(Matter, matter, "matter", "finish_supervision")
         _log(matter, actor, "finish_supervision", f"结束督办：{reason.strip()}")
         _audit("matter.finish_supervision", actor, matter, matter, reason=reason)

@@ -16,12 +16,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
+from zhijian.accountability.models import SubBasis, TargetKind
 from zhijian.cases.masking import mask
 from zhijian.core.access import NOT_FOUND, acting_user, scoped_or_404, view_access
 from zhijian.core.exceptions import ServiceError
 from zhijian.org.choices import SUPERVISING_ROLES, Role
 from zhijian.org.models import Court, User
-from zhijian.org.scoping import visible_court_ids
+from zhijian.org.scoping import is_read_only, visible_court_ids
 
 from . import services
 from .models import (
@@ -37,6 +38,8 @@ from .models import (
     MatterDeadline,
     MatterSource,
     MatterState,
+    Measure,
+    MeasureType,
     Report,
     ReportMode,
     ReportState,
@@ -474,6 +477,11 @@ def detail_context(request: HttpRequest, matter: Matter, **extra: Any) -> dict[s
         "own_court": own,
         "documents": documents,
         "proposals": list(matter.proposals.select_related("court", "document")) if own is None else [],
+        "measures": _measure_rows(matter, user),
+        "can_propose_discipline": own is None and _may_propose(user, matter),
+        "discipline_targets": TargetKind.choices,
+        "discipline_bases": SubBasis.choices,
+        "measure_types": MeasureType.objects.all(),
         "sources": sources,
         "courts": courts,
         "cases": matter.case_links.select_related("case", "case__court"),
@@ -530,6 +538,22 @@ def detail_context(request: HttpRequest, matter: Matter, **extra: Any) -> dict[s
     }
 
 
+def _may_propose(user: User, matter: Matter) -> bool:
+    from zhijian.accountability.services import may_propose
+
+    return may_propose(user, matter) and not is_read_only(user)
+
+
+def _measure_rows(matter: Matter, user: User) -> list[Any]:
+    from .measures import visible_measures
+
+    rows: list[Any] = visible_measures(matter, user)
+    for m in rows:
+        m.item_count = m.case_items.count()
+        m.open_count = m.case_items.filter(resolved_on__isnull=True).count()
+    return rows
+
+
 def _documents(
     user: User, matter: Matter, letters: list[Any], requests: list[Any], sources: list[Any]
 ) -> list[Any]:
@@ -546,6 +570,7 @@ def _documents(
         (InfoRequest, requests),
         (MatterSource, sources),
         (MatterDeadline, urges),
+        (Measure, list(matter.measures.all())),
     ):
         if rows:
             owners |= Q(

@@ -17,6 +17,7 @@ from zhijian.org.choices import Role
 
 from .models import LetterState as L
 from .models import MatterState as M
+from .models import MeasureState as S
 from .models import ReportState as R
 from .models import RequestState as Q
 
@@ -58,6 +59,7 @@ MATTER: dict[str, T] = {
     "cancel": t({M.REGISTERED, M.REVIEWING}, M.CANCELLED, DIRECTOR, "city", "撤销登记"),
     "comment": t(OPEN | {M.CONCLUDED}, None, CITY, "city", "添加意见"),
     "urge": t({M.REVIEWING, M.SUPERVISING}, None, CITY, "city", "催办"),
+    "take_measure": t({M.SUPERVISING}, None, CITY, "city", "采取监督措施"),
     "request_extension": t(OPEN, None, CITY | CONTACT | BASIC_DIRECTOR, "either", "申请延期"),
     "decide_extension": t(OPEN, None, DIRECTOR, "city", "审批延期"),
 }
@@ -86,10 +88,41 @@ REQUEST: dict[str, T] = {
     "withdraw": t({Q.SENT}, Q.CANCELLED, CITY, "city", "撤回"),
 }
 
-TABLES: dict[str, dict[str, T]] = {"matter": MATTER, "letter": LETTER, "report": REPORT, "request": REQUEST}
+PRESIDENT = {Role.PRESIDENT}
+LIVE = {S.ISSUED, S.SIGNED}
 
-# The matter states in which the next issue's measures (督促执行令, 指令纠正, 提级/指定执行 …)
-# may be taken; they register their actions in MATTER with the same shape.
+# A measure (督促执行令, 指令纠正, 裁定纠正, 提级/指定执行, 共同执行, 执行方案, 暂缓执行): drafted by
+# the officer — a ruling after the collegial panel's deliberation is recorded — approved by the
+# 局长 and, where its type says so, the 分管院领导; issued (numbered, its deadlines started);
+# signed for by the court's contact; done when what it asks is done. ``measures.py`` says which
+# actions apply to which type.
+MEASURE: dict[str, T] = {
+    "edit": t({S.DRAFT}, None, CITY, "city", "修改措施"),
+    "record_panel": t({S.DRAFT}, None, CITY, "city", "记录合议庭评议"),
+    "submit": t({S.DRAFT}, S.PENDING_DIRECTOR, CITY, "city", "提交局长审批"),
+    "approve": t({S.PENDING_DIRECTOR}, None, DIRECTOR, "city", "局长批准"),
+    "leader_approve": t({S.PENDING_LEADER}, S.ISSUED, PRESIDENT, "city", "院领导批准"),
+    "return": t({S.PENDING_DIRECTOR, S.PENDING_LEADER}, S.DRAFT, DIRECTOR | PRESIDENT, "city", "退回修改"),
+    "sign": t({S.ISSUED}, S.SIGNED, CONTACT, "court", "签收"),
+    "report_case": t(LIVE, None, CONTACT, "court", "报告案件已办理"),
+    "reopen_case": t(LIVE | {S.DONE}, None, CITY, "city", "不予认可"),
+    "request_reconsider": t(LIVE, S.RECONSIDERING, CONTACT | BASIC_DIRECTOR, "court", "申请复议"),
+    "decide_reconsider": t({S.RECONSIDERING}, None, DIRECTOR, "city", "复议审查"),
+    "report_corrected": t(LIVE, S.DONE, CONTACT, "court", "报告已纠正"),
+    "report_task": t(LIVE, None, CITY | CONTACT, "either", "报告事项完成"),
+    "link_case": t(LIVE | {S.DONE}, None, CITY, "city", "关联新案号"),
+    "extend_deferral": t(LIVE, None, PRESIDENT, "city", "批准延长暂缓执行"),
+    "end_deferral": t(LIVE, S.DONE, CITY, "city", "解除暂缓执行"),
+    "urge": t(LIVE, None, CITY, "city", "催办"),
+    "withdraw": t({S.DRAFT, S.PENDING_DIRECTOR, S.PENDING_LEADER} | LIVE | {S.RECONSIDERING}, S.WITHDRAWN,
+                  DIRECTOR, "city", "撤销措施"),
+}  # fmt: skip
+
+TABLES: dict[str, dict[str, T]] = {
+    "matter": MATTER, "letter": LETTER, "report": REPORT, "request": REQUEST, "measure": MEASURE,
+}  # fmt: skip
+
+# The matter states in which measures may be taken (MATTER["take_measure"]).
 MEASURE_STATES = frozenset({M.SUPERVISING})
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+from django.db.models import Q
 from django.utils import timezone
 
 from zhijian.org.choices import Role
@@ -16,6 +17,8 @@ from .models import (
     Letter,
     LetterState,
     MatterDeadline,
+    Measure,
+    MeasureState,
     Report,
     ReportState,
     RequestState,
@@ -38,7 +41,18 @@ def workspace(user: User) -> dict[str, Any]:
         .select_related("deadline", "matter", "letter__court", "letter__document", "request__court", "source")
         .order_by("deadline__due_date")
     )
+    measures = (
+        Measure.objects.filter(Q(court_id=court_id) | Q(tasks__court_id=court_id) | Q(new_court_id=court_id))
+        .exclude(state__in=[MeasureState.DRAFT, MeasureState.PENDING_DIRECTOR, MeasureState.PENDING_LEADER])
+        .select_related("matter", "type", "document", "case")
+        .distinct()
+        .order_by("-issued_on", "-pk")
+    )
     return {
+        "measures": measures[:100],
+        "measures_to_sign": [
+            m for m in measures if m.state == MeasureState.ISSUED and m.court_id == court_id
+        ],
         "to_sign": [x for x in letters if x.state == LetterState.ISSUED],
         "to_report": [x for x in letters if x.state == LetterState.SIGNED],
         "letters": letters[:100],
@@ -75,6 +89,11 @@ def workspace_counts(user: User) -> list[tuple[str, int, Level]]:
         (
             "督办函待签收",
             Letter.objects.filter(court_id=court_id, state=LetterState.ISSUED).count(),
+            "warning",
+        ),
+        (
+            "监督措施待签收",
+            Measure.objects.filter(court_id=court_id, state=MeasureState.ISSUED).count(),
             "warning",
         ),
         (
