@@ -125,13 +125,13 @@ def test_demo_loads_idempotently_through_the_services(capsys: Any) -> None:
 
     main(["zhijian", "demo", "--json"])
     first = json.loads(capsys.readouterr().out)
-    assert first["password"] and len(first["accounts"]) == 23
+    assert first["password"] and len(first["accounts"]) == 24
     events = AuditEvent.objects.count()
     users = User.objects.count()
     main(["zhijian", "demo", "--json"])
     json.loads(capsys.readouterr().out)
     assert AuditEvent.objects.count() == events > 0
-    assert User.objects.count() == users == 23
+    assert User.objects.count() == users == 24
     assert verify_chain(None).ok
     # every demo account logs in through the real form to its own home page
     for account in first["accounts"]:
