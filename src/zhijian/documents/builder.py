@@ -374,6 +374,13 @@ def _new_document() -> Any:
     return doc
 
 
+def _heading(body: Any, text: str) -> None:
+    """A title (标题): 2号 小标宋, centred, with an empty line above and below."""
+    _para(body, "")
+    _para(body, text, align=WD_ALIGN_PARAGRAPH.CENTER, font=FONT_TITLE, size=TITLE_PT, bold=True, line_pt=35)
+    _para(body, "")
+
+
 def build_default_template(kind: str) -> bytes:
     """The default template of ``kind`` as .docx bytes."""
     doc = _new_document()
@@ -456,17 +463,7 @@ def _build_letter(doc: Any, kind: str) -> None:
         _border(first, "bottom", val="thickThinSmallGap", size=24, color=RED_HEX, space=8)
         number = _para(body, "{{ number }}", align=WD_ALIGN_PARAGRAPH.RIGHT)
         number.paragraph_format.space_before = Pt(8)  # just under the red line (信函格式)
-    _para(body, "")
-    _para(
-        body,
-        "{{ title }}",
-        align=WD_ALIGN_PARAGRAPH.CENTER,
-        font=FONT_TITLE,
-        size=TITLE_PT,
-        bold=True,
-        line_pt=35,
-    )
-    _para(body, "")
+    _heading(body, "{{ title }}")
     _tag(body, "{%p if addressee %}")
     _para(body, "{{ addressee }}：", align=WD_ALIGN_PARAGRAPH.LEFT, spacing=CHAR_SPACING_TWIPS)
     _tag(body, "{%p endif %}")
@@ -548,17 +545,7 @@ def _build_letter(doc: Any, kind: str) -> None:
         _tag(body, "{%p if cases %}")
         annex_label = _para(body, "附件", align=WD_ALIGN_PARAGRAPH.LEFT, font=FONT_HEI)
         annex_label.paragraph_format.page_break_before = True
-        _para(body, "")
-        _para(
-            body,
-            "案件清单",
-            align=WD_ALIGN_PARAGRAPH.CENTER,
-            font=FONT_TITLE,
-            size=TITLE_PT,
-            bold=True,
-            line_pt=35,
-        )
-        _para(body, "")
+        _heading(body, "案件清单")
         _loop_table(
             doc,
             headers=["序号", "案号", "督促事项", "办结期限"],
