@@ -16,7 +16,7 @@ from zhijian.cases.models import CaseParty, CaseStatus, EnforcementCase, ScanCan
 from zhijian.cases.scans import run_scans
 from zhijian.core.exceptions import ServiceError
 from zhijian.legaltime.periods import add_months
-from zhijian.legaltime.services import calculate, seed_rules
+from zhijian.legaltime.services import calculate, rule_in_force, seed_rules
 from zhijian.org import services as org
 from zhijian.supervision import measure_types as mt
 from zhijian.supervision import measures, services
@@ -217,8 +217,11 @@ def test_no_correction_ruling_inside_the_reconsideration_window(sup: World) -> N
         instruction = measures.draft_measure(matter, officer, type_code=mt.INSTRUCT, court=sup.courts["a"],
                                              facts="违法扣划案外人存款", case=case)  # fmt: skip
         issue(instruction, sup)
+        assert measures._window(instruction) is None  # the window runs from receipt (签收)
+        measures.sign_measure(instruction, contact)
         window = measures._window(instruction)
         assert window is not None and window.deadline.rule_code == "SUP_RECONSIDER"
+        assert window.deadline.start_date == dt.date(2026, 11, 2)
         ok, why = measures.may_correct(instruction)
         assert not ok and "尚未届满" in why
         with pytest.raises(ServiceError, match="尚未届满"):
@@ -247,6 +250,7 @@ def test_correction_ruling_after_the_window_closed_unused(sup: World) -> None:
         instruction = measures.draft_measure(matter, officer, type_code=mt.INSTRUCT, court=sup.courts["a"],
                                              facts="违法扣划", case=case)  # fmt: skip
         issue(instruction, sup)
+        measures.sign_measure(instruction, sup.user("a.contact"))
         due = measures._window(instruction).deadline.due_date
     with at(str(due)):
         assert not measures.may_correct(instruction)[0]
@@ -666,3 +670,162 @@ def test_draft_preview_and_drafts_hidden_from_the_court(sup: World, client: Any)
         assert f"/matters/measures/{order.pk}/" not in page
         client.force_login(officer)
         assert f"/matters/measures/{order.pk}/" in client.get(f"/matters/{matter.pk}/").content.decode()
+
+
+def test_unsigned_instruction_window_runs_from_the_sign_limit(sup: World) -> None:
+    """A court that never signs cannot hold the 复议 window open: it runs from the last day to
+    sign; asking for 复议 before signing counts as receipt."""
+    officer = sup.user("city.officer")
+    with at("2026-11-02"):
+        matter = supervising_matter(sup)
+        case = make_case(sup, 1, due="2027-03-01")
+        instruction = measures.draft_measure(matter, officer, type_code=mt.INSTRUCT, court=sup.courts["a"],
+                                             facts="违法扣划", case=case)  # fmt: skip
+        issue(instruction, sup)
+        sign_due = MatterDeadline.objects.get(
+            measure=instruction, purpose=DeadlinePurpose.SIGN
+        ).deadline.due_date
+        expected = calculate(sign_due, rule=rule_in_force("SUP_RECONSIDER", sign_due)).due
+        assert measures.window_end(instruction) == expected
+    with at(str(expected)):
+        assert not measures.may_correct(instruction)[0]
+    with at(str(expected + dt.timedelta(days=1))):
+        assert measures.may_correct(instruction)[0]
+        with pytest.raises(ServiceError, match="期间已届满"):
+            measures.request_reconsider(instruction, sup.user("a.contact"), reason="晚了")
+
+
+def test_reconsideration_before_signing_counts_as_receipt(sup: World) -> None:
+    officer, contact = sup.user("city.officer"), sup.user("a.contact")
+    with at("2026-11-02"):
+        matter = supervising_matter(sup)
+        instruction = measures.draft_measure(matter, officer, type_code=mt.INSTRUCT, court=sup.courts["a"],
+                                             facts="违法扣划", case=make_case(sup, 1, due="2027-03-01"))  # fmt: skip
+        issue(instruction, sup)
+        measures.request_reconsider(instruction, contact, reason="扣划合法")
+        instruction.refresh_from_db()
+        assert instruction.signed_at is not None and instruction.signed_by == contact
+        assert MatterDeadline.objects.get(
+            measure=instruction, purpose=DeadlinePurpose.SIGN
+        ).deadline.completed_on
+        measures.decide_reconsider(instruction, sup.user("city.director"), grant=False, note="驳回")
+        assert instruction.state == MeasureState.SIGNED
+        with pytest.raises(ServiceError, match="已申请过复议"):
+            measures.request_reconsider(instruction, contact, reason="再次")
+
+
+def test_the_court_never_sees_the_bureaus_drafting(sup: World, client: Any) -> None:
+    """Drafts, returns with the 局长's comments, a draft withdrawn, the approval chain: the
+    bureau's own — not on the court's matter page, measure page, workspace or API."""
+    from rest_framework.test import APIClient
+
+    from zhijian.api.tokens import issue_token
+
+    officer, director, contact = sup.user("city.officer"), sup.user("city.director"), sup.user("a.contact")
+    with at("2026-11-02"):
+        matter = supervising_matter(sup)
+        draft = measures.draft_measure(matter, officer, type_code=mt.ORDER, court=sup.courts["a"], facts="内部事实甲",
+                                       cases=[measures.CaseLine(case=make_case(sup, 1))])  # fmt: skip
+        measures.submit_measure(draft, officer)
+        measures.return_measure(draft, director, comment="局长内部意见乙")
+        measures.withdraw_measure(draft, director, reason="内部撤销丙")
+        issued = measures.draft_measure(matter, officer, type_code=mt.ORDER, court=sup.courts["a"], facts="正式事实",
+                                        cases=[measures.CaseLine(case=make_case(sup, 2))])  # fmt: skip
+        measures.submit_measure(issued, officer)
+        measures.return_measure(issued, director, comment="局长内部意见丁")
+        issue(issued, sup)
+        client.force_login(contact)
+        assert client.get(f"/matters/measures/{draft.pk}/").status_code == 404
+        assert client.get(f"/matters/measures/{draft.pk}/preview/").status_code == 404
+        pages = client.get(f"/matters/{matter.pk}/").content.decode()
+        pages += client.get(f"/matters/measures/{issued.pk}/").content.decode()
+        pages += client.get("/matters/workspace/").content.decode()
+        api = APIClient()
+        api.credentials(HTTP_AUTHORIZATION=f"Token {issue_token(contact, actor=contact)[0].key}")
+        pages += api.get(f"/api/v1/matters/{matter.pk}/").content.decode()
+        for secret in ("内部事实甲", "局长内部意见乙", "内部撤销丙", "局长内部意见丁", "审批流程"):
+            assert secret not in pages, secret
+        assert "正式事实" in pages
+
+
+def test_rulings_recheck_their_preconditions_when_approved(sup: World) -> None:
+    officer, director, contact = sup.user("city.officer"), sup.user("city.director"), sup.user("a.contact")
+    with at("2026-11-02"):
+        matter = supervising_matter(sup)
+        case = make_case(sup, 1, due="2027-03-01")
+        instruction = measures.draft_measure(matter, officer, type_code=mt.INSTRUCT, court=sup.courts["a"],
+                                             facts="违法扣划", case=case)  # fmt: skip
+        issue(instruction, sup)
+        measures.request_reconsider(instruction, contact, reason="异议")
+        measures.decide_reconsider(instruction, director, grant=False, note="驳回")
+        ruling = measures.draft_measure(matter, officer, type_code=mt.CORRECT, court=sup.courts["a"], facts="未纠正",
+                                        case=case, follows=instruction)  # fmt: skip
+        with pytest.raises(ServiceError, match="不能重复"):
+            measures.draft_measure(matter, officer, type_code=mt.CORRECT, court=sup.courts["a"], facts="再一份",
+                                   case=case, follows=instruction)  # fmt: skip
+        measures.record_panel(ruling, officer, presiding="张", judges="李、王", clerk="赵", opinion="应纠正")
+        measures.edit_measure(ruling, officer, facts="未纠正", ruling_number="（2026）测01执监9号",
+                              ruling_items="撤销扣划。", parties=ruling.parties)  # fmt: skip
+        measures.submit_measure(ruling, officer)
+        # meanwhile the court corrects: the ruling can no longer be issued
+        measures.report_corrected(instruction, contact, note="已解除扣划")
+        with pytest.raises(ServiceError, match="尚未纠正"):
+            measures.approve_measure(ruling, director)
+        ruling.refresh_from_db()
+        assert ruling.state == MeasureState.PENDING_DIRECTOR and ruling.document is None
+
+
+def test_a_task_court_not_on_the_matter_can_open_and_report(sup: World, client: Any) -> None:
+    officer = sup.user("city.officer")
+    with at("2026-11-02"):
+        matter = supervising_matter(sup)
+        joint = measures.draft_measure(
+            matter, officer, type_code=mt.JOINT, court=sup.courts["a"], facts="跨区财产",
+            tasks=[measures.TaskLine(court=sup.courts["b"], task="查封乙区房产", length=10)],
+        )  # fmt: skip
+        issue(joint, sup)
+        client.force_login(sup.user("b.director"))
+        assert client.get(f"/matters/measures/{joint.pk}/").status_code == 200
+        assert "查封乙区房产" in client.get("/matters/workspace/").content.decode()
+
+
+def test_a_refused_report_sets_the_urge_running_again(sup: World) -> None:
+    officer, contact = sup.user("city.officer"), sup.user("a.contact")
+    with at("2026-11-02"):
+        matter = supervising_matter(sup)
+        order = measures.draft_measure(matter, officer, type_code=mt.ORDER, court=sup.courts["a"], facts="超期",
+                                       cases=[measures.CaseLine(case=make_case(sup, 1), length=5)])  # fmt: skip
+        issue(order, sup)
+        due = order_links(order)[0].deadline.due_date
+    with at(str(due + dt.timedelta(days=1))):
+        urge = measures.urge_order(order, officer)
+        measures.report_case(order.case_items.get(), contact, note="已执结（不实）")
+        urge.deadline.refresh_from_db()
+        assert urge.deadline.completed_on is not None
+        measures.reopen_case(order.case_items.get(), officer, reason="未见结案材料")
+        urge.deadline.refresh_from_db()
+        assert urge.deadline.completed_on is None
+    with at(str(urge.deadline.due_date + dt.timedelta(days=1))):
+        assert sync_proposals() == 1
+
+
+def test_the_companion_deferral_ends_when_the_instruction_is_carried_out(sup: World) -> None:
+    officer, contact = sup.user("city.officer"), sup.user("a.contact")
+    with at("2026-11-02"):
+        matter = supervising_matter(sup)
+        case = make_case(sup, 1, due="2026-12-15", filed="2026-06-01")
+        instruction = measures.draft_measure(matter, officer, type_code=mt.INSTRUCT, court=sup.courts["a"],
+                                             facts="拍卖程序违法", case=case, defer_months=2)  # fmt: skip
+        companion = instruction.followed_by.get()
+        with pytest.raises(ServiceError, match="一并签发"):
+            measures.submit_measure(companion, officer)
+        issue(instruction, sup)
+    with at("2026-11-12"):
+        measures.report_corrected(instruction, contact, note="已重新评估")
+        companion.refresh_from_db()
+        assert companion.state == MeasureState.DONE
+        from zhijian.cases.models import CaseSuspension
+
+        assert CaseSuspension.objects.get(case=case, kind="deferred").end == dt.date(2026, 11, 12)
+        matter.refresh_from_db()
+        assert matter.state == MatterState.CONCLUDING

@@ -174,6 +174,7 @@ def decide(
     if accept and not reason:
         raise ServiceError("请填写通报批评的事实与理由。", field="reason")
     target = target_kind or proposal.target_kind
+    persons = persons.strip() or proposal.persons  # the proposal's names unless the 局长 changes them
     if target not in TargetKind.values:
         raise ServiceError("请选择通报对象。", field="target_kind")
     if target != TargetKind.BUREAU and not persons.strip():

@@ -85,10 +85,12 @@ def _actions(user: User, measure: Measure) -> set[str]:
 
 
 def _window_open(measure: Measure) -> bool:
+    """复议 may still be asked: from issue (asking shows receipt) to the window's last day."""
     window = measures._window(measure)
-    today = timezone.localdate()
-    return bool(window and window.deadline.completed_on is None and window.deadline.due_date
-                and window.deadline.due_date >= today)  # fmt: skip
+    if window is not None and window.deadline.completed_on is not None:
+        return False
+    end = measures.window_end(measure)
+    return end is None or end >= timezone.localdate()
 
 
 def measure_context(request: HttpRequest, measure: Measure, **extra: Any) -> dict[str, Any]:
@@ -196,6 +198,12 @@ def _int(value: str, label: str) -> int | None:
         return int(value)
     except ValueError as exc:
         raise ServiceError(f"{label}应为整数。") from exc
+
+
+def _id(value: str | None) -> int | None:
+    """A primary key from a query string or form; anything else is no choice (never a 500)."""
+    value = (value or "").strip()
+    return int(value) if value.isdecimal() and len(value) < 12 else None
 
 
 def _parties(post: QueryDict) -> list[dict[str, str]]:
@@ -353,12 +361,12 @@ def measure_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 def _new_context(request: HttpRequest, matter: Matter, kind: MeasureType, **extra: Any) -> dict[str, Any]:
     courts = list(matter.courts.order_by("sort_order", "code"))
     court_ids = [c.pk for c in courts]
-    case_id = _int(request.GET.get("case", "") or request.POST.get("case", ""), "案件")
+    case_id = _id(request.POST.get("case") or request.GET.get("case"))  # the form's choice wins
     cases = EnforcementCase.objects.filter(court_id__in=court_ids, status="open").order_by(
         "court_id", "number"
     )
     linked = EnforcementCase.objects.filter(pk__in=matter.case_links.exclude(case=None).values("case_id"))
-    follows_id = _int(request.GET.get("follows", "") or request.POST.get("follows", ""), "前序措施")
+    follows_id = _id(request.POST.get("follows") or request.GET.get("follows"))
     follows = matter.measures.filter(pk=follows_id).first() if follows_id else None
     case = EnforcementCase.objects.filter(pk=case_id, court_id__in=court_ids).first() if case_id else None
     subtree = supervised_subtree_ids(matter.supervising_court_id)
@@ -382,6 +390,7 @@ def _new_context(request: HttpRequest, matter: Matter, kind: MeasureType, **extr
         ),
         "default_parties": "\n".join(f"{p['role']}：{p['name']}" for p in measures.default_parties(case)),
         "defer_cap": _defer_cap(),
+        "task_rows": _task_rows(request.POST if request.method == "POST" else QueryDict()),
         "rule_period": rule_period(kind.rule_code),
         "posted": request.POST if request.method == "POST" else QueryDict(),
         **extra,
@@ -406,6 +415,17 @@ def rule_period(code: str) -> str:
     }
     unit = units.get(rule.unit, "")
     return f"{rule.length}{unit}" if unit else ""
+
+
+def _task_rows(post: QueryDict, rows: int = 5) -> list[dict[str, str]]:
+    """The task lines as typed (kept when the form comes back with an error), padded to ``rows``."""
+    typed = [
+        {"court": c, "task": t, "days": d}
+        for c, t, d in zip(
+            post.getlist("task_court"), post.getlist("task_text"), post.getlist("task_days"), strict=False
+        )  # fmt: skip
+    ]
+    return typed + [{"court": "", "task": "", "days": ""}] * max(0, rows - len(typed))
 
 
 def _defer_cap() -> int:

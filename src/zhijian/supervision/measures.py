@@ -294,14 +294,28 @@ def may_correct(instruction: Measure, today: dt.date | None = None) -> tuple[boo
         return False, "只有已发出、尚未纠正的指令纠正可以裁定纠正。"
     if instruction.reconsider_result == "rejected":
         return True, ""
-    window = _window(instruction)
-    if window is None:
-        return False, "该指令纠正没有复议期间记录。"
-    if window.deadline.due_date is None or window.deadline.due_date >= today:
-        return False, f"复议期间（至{window.deadline.due_date}）尚未届满，不能裁定纠正。"
     if instruction.reconsider_at is not None:
         return False, "下级法院已申请复议，须先作出复议审查。"
+    end = window_end(instruction)
+    if end is None or end >= today:
+        return False, f"复议期间（{'至' + str(end) if end else '自签收起算'}）尚未届满，不能裁定纠正。"
     return True, ""
+
+
+def window_end(instruction: Measure) -> dt.date | None:
+    """The last day to ask for 复议: 5 days from receipt (签收) — or, never signed, from the last
+    day it should have been signed (the court cannot hold the window open by not signing)."""
+    window = _window(instruction)
+    if window is not None:
+        return window.deadline.due_date
+    sign = (
+        MatterDeadline.objects.filter(measure=instruction, purpose=DeadlinePurpose.SIGN)
+        .values_list("deadline__due_date", flat=True)
+        .first()
+    )
+    if sign is None:
+        return None
+    return _estimate(sign, "SUP_RECONSIDER", None)
 
 
 def _window(measure: Measure) -> MatterDeadline | None:
@@ -360,6 +374,15 @@ def draft_measure(  # noqa: PLR0912, PLR0913, PLR0915
             if case_is_resolved(line.case, line.rule):
                 raise ServiceError(f"案件{line.case.number}已办理（已结案或已记录所需的执行行为），无需督促。",
                                    field="cases")  # fmt: skip
+            moved = (
+                Measure.objects.filter(type__code__in=RULING_MOVES, case=line.case)
+                .exclude(state=MeasureState.WITHDRAWN)
+                .select_related("type")
+                .first()
+            )
+            if moved is not None:
+                raise ServiceError(f"案件{line.case.number}已有{moved.type.name}（{moved.get_state_display()}），"
+                                   "不再列入督促执行令。", field="cases")  # fmt: skip
             other = _open_order_item(line.case)
             if other is not None:
                 raise ServiceError(f"案件{line.case.number}已列入督促执行令（{other.measure.matter.number}），"
@@ -394,14 +417,10 @@ def draft_measure(  # noqa: PLR0912, PLR0913, PLR0915
             or follows.case_id != (case.pk if case else None)
         ):
             raise ServiceError("裁定纠正须针对本案已发出的指令纠正。", field="follows")
-        ok, why = may_correct(follows, today)
-        if not ok:
-            raise ServiceError(why, field="follows")
+        _still_possible(code, case, follows, None, today)
     if code in (mt.ELEVATE, mt.DESIGNATE):
         assert case is not None
-        ok, why = may_elevate(case, today)
-        if not ok:
-            raise ServiceError(why, field="case")
+        _still_possible(code, case, None, None, today)
         if code == mt.ELEVATE:
             new_court = matter.supervising_court
         else:
@@ -425,6 +444,8 @@ def draft_measure(  # noqa: PLR0912, PLR0913, PLR0915
             matter=matter, type=kind, court=court, facts=facts, requirements=requirements, case=case,
             follows=follows, new_court=new_court, drafted_by=actor or matter.registered_by, **fields,
         )  # fmt: skip
+        if code not in (mt.ELEVATE, mt.DESIGNATE):
+            measure.new_court = None
         if kind.is_ruling and ruling_number:
             measure.ruling_number = _ruling_number(measure, ruling_number)
         measure.save()
@@ -442,13 +463,19 @@ def draft_measure(  # noqa: PLR0912, PLR0913, PLR0915
                     for t in tasks
                 ]
             )
+            from .models import MatterCourt
+
+            for task_court in {t.court for t in tasks}:
+                # a court with a task sees the matter and the measure (its workspace links there)
+                if task_court.pk != matter.supervising_court_id:
+                    MatterCourt.objects.get_or_create(matter=matter, court=task_court)
         if code == mt.INSTRUCT and defer_months:
             Measure.objects.create(
                 matter=matter, type=measure_type(mt.DEFER), court=court, case=case, follows=measure,
                 facts=f"指令纠正期间暂缓执行：{facts}", length=defer_months,
                 drafted_by=actor or matter.registered_by,
             )  # fmt: skip
-        _log(matter, actor, "draft_measure", f"起草{_label(measure)}", court=court)
+        _log(matter, actor, "draft_measure", f"起草{_label(measure)}")  # city-internal until issued
         _audit("measure.draft", actor, measure, matter, type=code, court=court.pk)
     return measure
 
@@ -462,6 +489,38 @@ def _default_items(code: str, case: EnforcementCase | None, new_court: Court | N
     if code == mt.CORRECT:
         return f"撤销{case.court.name if case else ''}在{number}一案中作出的相关执行行为。"
     return ""
+
+
+RULING_MOVES = (mt.ELEVATE, mt.DESIGNATE)
+
+
+def _still_possible(
+    code: str, case: EnforcementCase | None, follows: Measure | None, measure: Measure | None, today: dt.date
+) -> None:
+    """The preconditions of a ruling, checked when it is drafted, submitted and approved (the
+    facts may change in between: a court reports its correction, a case goes on an order)."""
+    others = Measure.objects.exclude(state=MeasureState.WITHDRAWN)
+    if measure is not None:
+        others = others.exclude(pk=measure.pk)
+    if code == mt.CORRECT and follows is not None:
+        ok, why = may_correct(follows, today)
+        if not ok:
+            raise ServiceError(why, field="follows")
+        if others.filter(type__code=mt.CORRECT, follows=follows).exists():
+            raise ServiceError("该指令纠正已有裁定纠正（起草中或已作出），不能重复。", field="follows")
+    if code in RULING_MOVES and case is not None:
+        ok, why = may_elevate(case, today)
+        if not ok:
+            raise ServiceError(why, field="case")
+        other = others.filter(type__code__in=RULING_MOVES, case=case).select_related("type").first()
+        if other is not None:
+            raise ServiceError(f"案件{case.number}已有{other.type.name}（{other.get_state_display()}），不能重复。",
+                               field="case")  # fmt: skip
+
+
+def _recheck(measure: Measure, today: dt.date | None = None) -> None:
+    if measure.type.code == mt.CORRECT or measure.type.code in RULING_MOVES:
+        _still_possible(measure.type.code, measure.case, measure.follows, measure, today or _today())
 
 
 def _defer_months(value: Any, today: dt.date) -> int:
@@ -514,8 +573,7 @@ def remove_case(item: MeasureCase, actor: User | None) -> None:
         if measure.case_items.count() <= 1:
             raise ServiceError("督促执行令至少须列入一件案件；不再需要的，请撤销该措施。")
         item.delete()
-        _log(measure.matter, actor, "edit_measure", f"从{_label(measure)}的案件清单中移除{item.case.number}",
-             court=measure.court)  # fmt: skip
+        _log(measure.matter, actor, "edit_measure", f"从{_label(measure)}的案件清单中移除{item.case.number}")
         _audit("measure.remove_case", actor, measure, measure.matter, case=item.case_id)
 
 
@@ -563,13 +621,16 @@ def submit_measure(measure: Measure, actor: User | None) -> Measure:
             raise ServiceError("裁定须先记录合议庭评议，再报局长审批。")
         if not measure.ruling_number:
             raise ServiceError("请先填写为该裁定立案登记的执监或执他案号。", field="ruling_number")
-    if measure.type.code == mt.CORRECT and measure.follows is not None:
-        ok, why = may_correct(measure.follows)
-        if not ok:
-            raise ServiceError(why)
+    if (
+        measure.type.code == mt.DEFER
+        and measure.follows is not None
+        and measure.follows.type.code == mt.INSTRUCT
+    ):
+        raise ServiceError("随指令纠正的暂缓执行通知与指令纠正一并签发，不单独报批。")
+    _recheck(measure)
     with transaction.atomic():
         _cas(Measure, measure, "measure", "submit")
-        _log(measure.matter, actor, "submit_measure", f"{_label(measure)}提交局长审批", court=measure.court)
+        _log(measure.matter, actor, "submit_measure", f"{_label(measure)}提交局长审批")
         _audit("measure.submit", actor, measure, measure.matter)
         _notify(actor, _city_directors(measure.matter.supervising_court), kind="measure.approval",
                 title=f"待审批：{measure.matter.number} {_label(measure)}", url=measure_url(measure),
@@ -602,8 +663,7 @@ def return_measure(measure: Measure, actor: User | None, *, comment: str) -> Mea
     with transaction.atomic():
         _cas(Measure, measure, "measure", "return")
         _step(measure, actor, step, False, comment)
-        _log(measure.matter, actor, "return_measure", f"退回{_label(measure)}：{comment}", court=measure.court,
-             kind="return")  # fmt: skip
+        _log(measure.matter, actor, "return_measure", f"退回{_label(measure)}：{comment}", kind="return")
         _audit("measure.return", actor, measure, measure.matter, reason=comment)
         _notify(actor, [measure.drafted_by, measure.matter.officer], kind="measure.returned",
                 title=f"{measure.matter.number} {_label(measure)}被退回修改", url=measure_url(measure),
@@ -619,11 +679,13 @@ def approve_measure(
     never passed by a view."""
     _mcheck(actor, measure, "approve")
     with transaction.atomic():
+        _lock(measure.matter, "matter", "comment")  # measures of a matter issue one at a time
+        _recheck(measure, today)
         if measure.type.leader_approval:
             _cas(Measure, measure, "measure", "approve", state=MeasureState.PENDING_LEADER)
             _step(measure, actor, MeasureApproval.Step.DIRECTOR, True, comment)
             _log(measure.matter, actor, "approve_measure", f"局长批准{_label(measure)}，报院领导审批"
-                 + (f"。意见：{comment.strip()}" if comment.strip() else ""), court=measure.court)  # fmt: skip
+                 + (f"。意见：{comment.strip()}" if comment.strip() else ""))  # fmt: skip
             _audit("measure.approve", actor, measure, measure.matter, next="leader")
             _notify(actor, _presidents(measure.matter.supervising_court), kind="measure.approval",
                     title=f"待院领导审批：{measure.matter.number} {_label(measure)}", url=measure_url(measure),
@@ -641,6 +703,8 @@ def leader_approve(
     """The 院领导 approves and the measure is issued (``today``: as in ``approve_measure``)."""
     _mcheck(actor, measure, "leader_approve")
     with transaction.atomic():
+        _lock(measure.matter, "matter", "comment")
+        _recheck(measure, today)
         _cas(Measure, measure, "measure", "leader_approve")
         _step(measure, actor, MeasureApproval.Step.LEADER, True, comment)
         _issue(measure, actor, comment, today=today)
@@ -689,12 +753,14 @@ def _start_deadlines(measure: Measure, court: Court, today: dt.date) -> Dues:
         _open(matter, DeadlinePurpose.SIGN, title=f"{court.short_name}签收督促执行令", court=court, start=today,
               owner=court.contact, rule_code="SUP_SIGN", measure=measure)  # fmt: skip
     elif code == mt.INSTRUCT:
-        window = _open(matter, DeadlinePurpose.WINDOW, title=f"{court.short_name}对指令纠正申请复议",
-                       court=court, start=today, owner=court.contact, rule_code="SUP_RECONSIDER", measure=measure)  # fmt: skip
+        # the 复议 window runs from receipt: it opens when the contact signs (sign_measure)
+        _open(matter, DeadlinePurpose.SIGN, title=f"{court.short_name}签收指令纠正通知", court=court, start=today,
+              owner=court.contact, rule_code="SUP_SIGN", measure=measure)  # fmt: skip
         correct = _open(matter, DeadlinePurpose.CORRECT, title=f"{court.short_name}纠正并报告", court=court,
                         start=today, owner=court.contact, rule_code="" if measure.length else "SUP_CORRECT",
                         length=measure.length, unit=UnitChoice.DAYS if measure.length else "", measure=measure)  # fmt: skip
-        dues.window, dues.correct = (window.length, window.due_date), correct.due_date
+        dues.window = (clock.rule_in_force("SUP_RECONSIDER", today).length, None)
+        dues.correct = correct.due_date
     elif code == mt.DEFER:
         _open(matter, DeadlinePurpose.SIGN, title=f"{court.short_name}签收暂缓执行通知", court=court, start=today,
               owner=court.contact, rule_code="SUP_SIGN", measure=measure)  # fmt: skip
@@ -708,11 +774,17 @@ def _start_deadlines(measure: Measure, court: Court, today: dt.date) -> Dues:
     return dues
 
 
-def _estimate(today: dt.date, rule: str, length: int | None) -> dt.date | None:
+def _estimate(today: dt.date, rule: str, length: int | None, expedited: bool = False) -> dt.date | None:
     """A preview's due date, by the same legal clock (None where the calendar is not known)."""
     try:
         if rule:
-            return clock.calculate(today, rule=clock.rule_in_force(rule, today), allow_provisional=True).due
+            found = clock.rule_in_force(rule, today)
+            return clock.calculate(
+                today,
+                rule=found,
+                expedited=expedited and bool(found.expedited_length),
+                allow_provisional=True,
+            ).due
         return clock.calculate(today, length=length, unit=UnitChoice.DAYS, allow_provisional=True).due
     except ServiceError:
         return None
@@ -723,14 +795,16 @@ def _estimate_dues(measure: Measure, today: dt.date) -> Dues:
     code = measure.type.code
     if code == mt.ORDER:
         for item in measure.case_items.order_by("pk"):
-            dues.items[item.pk] = _estimate(today, *_order_length(measure, item))
+            dues.items[item.pk] = _estimate(today, *_order_length(measure, item), measure.matter.expedited)
     elif code == mt.INSTRUCT:
         try:
             window_length = clock.rule_in_force("SUP_RECONSIDER", today).length
         except ServiceError:
             window_length = 5
-        dues.window = (window_length, _estimate(today, "SUP_RECONSIDER", None))
-        dues.correct = _estimate(today, "" if measure.length else "SUP_CORRECT", measure.length)
+        dues.window = (window_length, None)
+        dues.correct = _estimate(
+            today, "" if measure.length else "SUP_CORRECT", measure.length, measure.matter.expedited
+        )
     elif code in (mt.JOINT, mt.PLAN):
         for task in measure.tasks.order_by("pk"):
             dues.tasks[task.pk] = _estimate(today, "", task.length)
@@ -774,14 +848,14 @@ def document_parts(measure: Measure, today: dt.date, dues: Dues) -> tuple[str, d
             "deadline_cn": "",
         })  # fmt: skip
     elif code == mt.INSTRUCT:
-        length, window_due = dues.window
+        length = dues.window[0]
         context.update({
             "paragraphs": [
                 *_lines(measure.facts),
                 f"依照{measure.type.basis}之规定，本院指令你院对{_case_phrase(measure)}予以纠正。",
                 *_lines(measure.requirements),
-                f"你院认为本指令有错误的，可以在收到本通知后{length}日内（{_cn_date(window_due)}前）"
-                "向本院申请复议；期间届满未申请复议又不纠正的，本院将直接裁定纠正。",
+                f"你院认为本指令有错误的，可以在收到本通知之日起{length}日内向本院申请复议；"
+                "期间届满未申请复议又不纠正的，本院将直接裁定纠正。",
             ],
             "deadline_cn": _cn_date(dues.correct),
         })  # fmt: skip
@@ -934,8 +1008,15 @@ def _ruling_context(measure: Measure, today: dt.date) -> dict[str, Any]:
         basis = "依照《最高人民法院关于人民法院执行工作若干问题的规定（试行）》第七十二条之规定"
     else:
         intro = f"{court.name}执行的{number}一案，"
-        intro += "经本院督促执行，该院在指定期限内仍未执行完毕。" if measure.follows_id else "长期未能执结。"
-        basis = "依照《中华人民共和国民事诉讼法》第二百三十七条、《最高人民法院关于适用〈中华人民共和国民事诉讼法〉执行程序若干问题的解释》第十二条之规定"
+        after_order = measure.follows is not None and measure.follows.type.code == mt.ORDER
+        intro += "经本院督促执行，该院在指定期限内仍未执行完毕。" if after_order else "长期未能执结。"
+        basis = (
+            "依照《中华人民共和国民事诉讼法》第二百三十七条、《最高人民法院关于适用〈中华人民共和国民事诉讼法〉"
+            "执行程序若干问题的解释》第十二条之规定"
+            if after_order  # Art. 12: the lower court failed within the period an order set
+            else "依照《中华人民共和国民事诉讼法》第二百三十七条、《最高人民法院关于人民法院执行工作若干问题的规定"
+            "（试行）》第七十四条第二款之规定"
+        )
     items = _lines(measure.ruling_items)
     numbered = [f"{CN_ITEMS[i] if i < len(CN_ITEMS) else i + 1}、{text}" for i, text in enumerate(items)]
     panel = [{"role": "审判长", "name": measure.panel_presiding}] + [
@@ -958,14 +1039,21 @@ def _applicant_notices(measure: Measure, actor: User | None) -> None:
     from zhijian.documents.services import issue_document
 
     matter = measure.matter
-    for item in measure.case_items.select_related("case").order_by("pk"):
-        applicants = [
-            p.name for p in item.case.parties.filter(role=CaseParty.Role.APPLICANT).order_by("position")
-        ]
-        due = item.deadline_links.filter(purpose=DeadlinePurpose.ORDER).values_list(
-            "deadline__due_date", flat=True
+    dues = dict(
+        MatterDeadline.objects.filter(measure=measure, purpose=DeadlinePurpose.ORDER).values_list(
+            "measure_case_id", "deadline__due_date"
         )
-        due_day = next(iter(due), None)
+    )
+    names: dict[int, list[str]] = {}
+    for case_id, name in (
+        CaseParty.objects.filter(case__in=measure.case_items.values("case_id"), role=CaseParty.Role.APPLICANT)
+        .order_by("position")
+        .values_list("case_id", "name")
+    ):
+        names.setdefault(case_id, []).append(name)
+    for item in measure.case_items.select_related("case").order_by("pk"):
+        applicants = names.get(item.case_id, [])
+        due_day = dues.get(item.pk)
         issue_document(
             actor=actor, kind="applicant_notice", issuing_court=matter.supervising_court, recipient_court=None,
             title="告知书", owner=item, addressee="、".join(applicants) or "申请执行人", issued_on=measure.issued_on,
@@ -1007,7 +1095,59 @@ def _transfer_order_item(measure: Measure, actor: User | None, today: dt.date) -
     )
     _complete(list(item.deadline_links.filter(deadline__completed_on__isnull=True)), today,
               closed=f"已{measure.type.name}", actor=actor)  # fmt: skip
-    _maybe_order_done(item.measure, actor, today)
+    _audit(
+        "measure.transfer_case", actor, item.measure, item.measure.matter, case=item.case_id, by=measure.pk
+    )
+    _log(item.measure.matter, actor, "transfer_case",
+         f"{item.case.number}已{measure.type.name}，移出{_label(item.measure)}的案件清单", court=item.measure.court)  # fmt: skip
+    if not item.measure.case_items.filter(resolved_on__isnull=True).exists():
+        # a 催办 that passed unmet is proposed before the order ends (the proposal reads it)
+        from zhijian.accountability.services import sync_proposals
+
+        sync_proposals(today)
+    _maybe_order_done(item.measure, actor, today, closed=f"案件已{measure.type.name}")
+
+
+def _undo_transfer(ruling: Measure, actor: User | None, reason: str) -> None:
+    """A withdrawn 提级/指定 ruling puts its case back on the order it had left."""
+    for item in MeasureCase.objects.filter(
+        case=ruling.case, resolution=MeasureCase.Resolution.TRANSFER
+    ).select_related("measure__matter", "measure__court", "case"):
+        order = item.measure
+        MeasureCase.objects.filter(pk=item.pk).update(resolved_on=None, resolution="")
+        for link in item.deadline_links.filter(purpose=DeadlinePurpose.ORDER).select_related("deadline"):
+            clock.reopen_owned(link.deadline, actor=actor, reason=reason)
+        if order.state == MeasureState.DONE:
+            Measure.objects.filter(pk=order.pk).update(
+                state=MeasureState.SIGNED if order.signed_at else MeasureState.ISSUED, done_on=None
+            )
+            Matter.objects.filter(pk=order.matter_id, state=MatterState.CONCLUDING).update(
+                state=MatterState.SUPERVISING
+            )
+        _log(order.matter, actor, "transfer_case", f"{ruling.type.name}撤销，{item.case.number}回到{_label(order)}的案件清单",
+             court=order.court)  # fmt: skip
+        _audit("measure.untransfer_case", actor, order, order.matter, case=item.case_id, reason=reason)
+
+
+def _void_owned(measure: Measure, actor: User | None, reason: str) -> None:
+    """Void every document the measure owns: its own, its cases' 告知书, its 催办通知."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from zhijian.documents.models import OfficialDocument
+    from zhijian.documents.services import void_document
+
+    owners = [
+        (Measure, [measure.pk]),
+        (MeasureCase, list(measure.case_items.values_list("pk", flat=True))),
+        (MatterDeadline, list(MatterDeadline.objects.filter(measure=measure).values_list("pk", flat=True))),
+    ]
+    for model, ids in owners:
+        if not ids:
+            continue
+        for doc in OfficialDocument.objects.filter(
+            owner_type=ContentType.objects.get_for_model(model), owner_id__in=ids
+        ).exclude(status="void"):
+            void_document(doc, actor=actor, reason=reason, via_owner=True)  # type: ignore[arg-type]
 
 
 def _supersede_instruction(measure: Measure, actor: User | None, today: dt.date) -> None:
@@ -1018,6 +1158,7 @@ def _supersede_instruction(measure: Measure, actor: User | None, today: dt.date)
     )
     links = list(MatterDeadline.objects.filter(measure=instruction, deadline__completed_on__isnull=True))
     _complete(links, today, closed="已裁定纠正", actor=actor)
+    _end_companions(instruction, actor, "已裁定纠正", done=True)
 
 
 # --- the court's side --------------------------------------------------------------------------
@@ -1033,6 +1174,10 @@ def sign_measure(measure: Measure, actor: User | None) -> Measure:
         if measure.type.code == mt.CORRECT:
             Measure.objects.filter(pk=measure.pk).update(state=MeasureState.DONE, done_on=today)
             measure.state = MeasureState.DONE
+        if measure.type.code == mt.INSTRUCT and _window(measure) is None:
+            court = measure.court
+            _open(measure.matter, DeadlinePurpose.WINDOW, title=f"{court.short_name}对指令纠正申请复议",
+                  court=court, start=today, owner=court.contact, rule_code="SUP_RECONSIDER", measure=measure)  # fmt: skip
         who = actor.display_name if actor is not None else "系统"
         _log(measure.matter, actor, "sign_measure", f"{measure.court.short_name}{who}签收{measure.type.name}",
              court=measure.court)  # fmt: skip
@@ -1082,11 +1227,31 @@ def reopen_case(item: MeasureCase, actor: User | None, *, reason: str) -> Measur
     _mcheck(actor, measure, "reopen_case")
     if item.resolution != MeasureCase.Resolution.REPORT:
         raise ServiceError("只能对法院报告的办理情况不予认可。")
+    if not measure.matter.is_open:
+        raise ServiceError("本事项已办结或已撤销，不能再对办理报告不予认可。")
     with transaction.atomic():
         _lock(measure.matter, "matter", "comment")
-        MeasureCase.objects.filter(pk=item.pk).update(resolved_on=None, resolution="", report_note="")
-        for link in item.deadline_links.filter(purpose=DeadlinePurpose.ORDER).select_related("deadline"):
+        _lock_measure(measure)
+        if (
+            MeasureCase.objects.filter(pk=item.pk, resolution=MeasureCase.Resolution.REPORT).update(
+                resolved_on=None, resolution="", report_note=""
+            )
+            != 1
+        ):
+            raise Conflict()
+        order_links = list(
+            item.deadline_links.filter(purpose=DeadlinePurpose.ORDER).select_related("deadline")
+        )
+        for link in order_links:
             clock.reopen_owned(link.deadline, actor=actor, reason=reason)
+        # a 催办 that this report met is running again if the case was overdue when it was sent
+        due = min((link.deadline.due_date for link in order_links if link.deadline.due_date), default=None)
+        for urge in MatterDeadline.objects.filter(
+            measure=measure, purpose=DeadlinePurpose.URGE, deadline__completed_on__isnull=False,
+            deadline__closed_reason="",
+        ).select_related("deadline"):  # fmt: skip
+            if due is not None and due < urge.deadline.start_date:
+                clock.reopen_owned(urge.deadline, actor=actor, reason=reason)
         if measure.state == MeasureState.DONE:
             Measure.objects.filter(pk=measure.pk).update(state=MeasureState.SIGNED if measure.signed_at else
                                                          MeasureState.ISSUED, done_on=None)  # fmt: skip
@@ -1123,7 +1288,17 @@ def _meet_urges(measure: Measure, actor: User | None, today: dt.date) -> None:
             _complete([urge], today, actor=actor)
 
 
-def _maybe_order_done(measure: Measure, actor: User | None, today: dt.date) -> bool:
+def _lock_measure(measure: Measure) -> None:
+    """Serialise the changes of one order's list (an import and a report at once)."""
+    current = Measure.objects.select_for_update().get(pk=measure.pk)
+    measure.state = current.state
+
+
+def _maybe_order_done(measure: Measure, actor: User | None, today: dt.date, *, closed: str = "") -> bool:
+    """The order is done with its last case. ``closed``: it ended because its cases were taken
+    up or designated — its remaining 签收/催办 limits end uncounted (a 催办 already overdue has
+    been proposed for first)."""
+    _lock_measure(measure)
     if measure.state not in LIVE or measure.case_items.filter(resolved_on__isnull=True).exists():
         return False
     moved = Measure.objects.filter(pk=measure.pk, state__in=LIVE).update(
@@ -1133,7 +1308,7 @@ def _maybe_order_done(measure: Measure, actor: User | None, today: dt.date) -> b
         return False
     measure.state = MeasureState.DONE
     _complete(list(MatterDeadline.objects.filter(measure=measure, deadline__completed_on__isnull=True)), today,
-              actor=actor)  # fmt: skip
+              actor=actor, closed=closed)  # fmt: skip
     text = f"{_label(measure)}所列案件均已办理，督促执行令执行完毕"
     if _maybe_conclude(measure.matter):
         text += "。本事项待办结。"
@@ -1166,6 +1341,8 @@ def resolve_from_cases(today: dt.date | None = None) -> int:
                                                       purpose=DeadlinePurpose.ORDER)), day)  # fmt: skip
             _log(item.measure.matter, None, "resolve_case",
                  f"导入数据显示{item.case.number}已办理（{day}）", court=item.measure.court)  # fmt: skip
+            _audit("measure.resolve_case", None, item.measure, item.measure.matter, case=item.case_id,
+                   on=day.isoformat())  # fmt: skip
             _after_resolution(item.measure, None, today)
         resolved += 1
     return resolved
@@ -1179,12 +1356,14 @@ def request_reconsider(measure: Measure, actor: User | None, *, reason: str) -> 
     _mcheck(actor, measure, "request_reconsider")
     today = _today()
     window = _window(measure)
-    if (
-        window is None
-        or window.deadline.completed_on is not None
-        or (window.deadline.due_date or today) < today
-    ):
+    end = window_end(measure)
+    if measure.reconsider_at is not None:
+        raise ServiceError("已申请过复议，不能重复申请。")
+    if (window is not None and window.deadline.completed_on is not None) or (end is not None and end < today):
         raise ServiceError("申请复议的期间已届满。")
+    receipt: dict[str, Any] = {}
+    if measure.signed_at is None:  # asking for 复议 shows the notice was received
+        receipt = {"signed_by": actor, "signed_at": timezone.now()}
     with transaction.atomic():
         _cas(
             Measure,
@@ -1193,8 +1372,15 @@ def request_reconsider(measure: Measure, actor: User | None, *, reason: str) -> 
             "request_reconsider",
             reconsider_reason=reason,
             reconsider_at=timezone.now(),
+            **receipt,
         )
-        _complete([window], today, actor=actor)
+        _complete(
+            [window] if window is not None else [],
+            today,
+            actor=actor,
+        )
+        _complete([link for link in _links(measure.matter, DeadlinePurpose.SIGN) if link.measure_id == measure.pk],
+                  today, actor=actor)  # fmt: skip
         _log(measure.matter, actor, "request_reconsider", f"{measure.court.short_name}对指令纠正申请复议：{reason}",
              court=measure.court)  # fmt: skip
         _audit("measure.reconsider", actor, measure, measure.matter, reason=reason)
@@ -1222,6 +1408,7 @@ def decide_reconsider(measure: Measure, actor: User | None, *, grant: bool, note
             _complete(list(MatterDeadline.objects.filter(measure=measure, deadline__completed_on__isnull=True)),
                       today, closed="复议成立，撤销指令", actor=actor)  # fmt: skip
             _end_companions(measure, actor, "复议成立，撤销指令")
+            _void_owned(measure, actor, "复议成立，撤销指令")
         text = f"复议审查：{'复议成立，撤销指令纠正' if grant else '驳回复议请求，应按指令纠正'}。{note}"
         _log(measure.matter, actor, "decide_reconsider", text, court=measure.court)
         _audit("measure.reconsider_decided", actor, measure, measure.matter, granted=grant, reason=note)
@@ -1253,6 +1440,7 @@ def report_corrected(measure: Measure, actor: User | None, *, note: str) -> Meas
         _notify(actor, [measure.matter.officer], kind="measure.corrected",
                 title=f"{measure.court.short_name}报告已按指令纠正（{measure.matter.number}）", url=measure_url(measure),
                 key=f"measure:{measure.pk}:corrected")  # fmt: skip
+        _end_companions(measure, actor, "已按指令纠正", done=True)
         _maybe_conclude(measure.matter)
     return measure
 
@@ -1428,13 +1616,35 @@ def overdue_items(measure: Measure, today: dt.date | None = None) -> list[Measur
     )
 
 
+def unurged_items(measure: Measure, today: dt.date | None = None) -> list[MeasureCase]:
+    """Overdue unresolved cases no 催办 has chased yet: those that fell due after the last 催办
+    was sent (a case is chased once; a case that falls due later gets its own 催办)."""
+    items = overdue_items(measure, today)
+    last = (
+        MatterDeadline.objects.filter(measure=measure, purpose=DeadlinePurpose.URGE)
+        .order_by("-deadline__start_date")
+        .values_list("deadline__start_date", flat=True)
+        .first()
+    )
+    if last is None:
+        return items
+    dues = dict(
+        MatterDeadline.objects.filter(measure=measure, purpose=DeadlinePurpose.ORDER).values_list(
+            "measure_case_id", "deadline__due_date"
+        )
+    )
+    return [i for i in items if (dues.get(i.pk) or last) >= last]
+
+
 def may_urge_order(measure: Measure, today: dt.date | None = None) -> bool:
-    """An order with overdue unresolved cases and no 催办 yet."""
+    """An order with overdue unresolved cases no 催办 has chased, and no 催办 running."""
     return (
         measure.type.code == mt.ORDER
         and measure.state in LIVE
-        and bool(overdue_items(measure, today))
-        and not MatterDeadline.objects.filter(measure=measure, purpose=DeadlinePurpose.URGE).exists()
+        and not MatterDeadline.objects.filter(
+            measure=measure, purpose=DeadlinePurpose.URGE, deadline__completed_on__isnull=True
+        ).exists()
+        and bool(unurged_items(measure, today))
     )
 
 
@@ -1449,8 +1659,8 @@ def urge_order(measure: Measure, actor: User | None) -> MatterDeadline:
     with transaction.atomic():
         _lock(matter, "matter", "comment")
         if not may_urge_order(measure, today):
-            raise ServiceError("只有有超期未办理案件、尚未催办的督促执行令可以催办。")
-        items = overdue_items(measure, today)
+            raise ServiceError("只有有超期未办理、尚未催办的案件，且没有正在进行的催办的督促执行令可以催办。")
+        items = unurged_items(measure, today)
         first = (
             MatterDeadline.objects.filter(
                 measure=measure, purpose=DeadlinePurpose.ORDER, measure_case__in=items
@@ -1495,10 +1705,9 @@ def withdraw_measure(measure: Measure, actor: User | None, *, reason: str) -> Me
         _cas(Measure, measure, "measure", "withdraw", withdraw_reason=reason[:300])
         _complete(list(MatterDeadline.objects.filter(measure=measure, deadline__completed_on__isnull=True)),
                   today, closed="措施撤销", actor=actor)  # fmt: skip
-        if measure.document is not None and measure.document.status != "void":
-            from zhijian.documents.services import void_document
-
-            void_document(measure.document, actor=actor, reason=reason, via_owner=True)  # type: ignore[arg-type]
+        _void_owned(measure, actor, reason)
+        if was_live and measure.type.code in RULING_MOVES and measure.case is not None:
+            _undo_transfer(measure, actor, reason)
         if was_live and measure.type.code == mt.DEFER:
             _cut_suspension(measure, actor, today, reason)
         if measure.type.code == mt.DESIGNATE and measure.case is not None and measure.new_court is not None:
@@ -1510,9 +1719,8 @@ def withdraw_measure(measure: Measure, actor: User | None, *, reason: str) -> Me
             ):
                 revoke_case_grant(grant, actor=actor, reason=reason)
         _end_companions(measure, actor, reason)
-        _log(
-            measure.matter, actor, "withdraw_measure", f"撤销{_label(measure)}：{reason}", court=measure.court
-        )
+        _log(measure.matter, actor, "withdraw_measure", f"撤销{_label(measure)}：{reason}",
+             court=measure.court if measure.issued_on else None)  # fmt: skip
         _audit("measure.withdraw", actor, measure, measure.matter, reason=reason)
         if was_live:
             _notify(actor, _contacts(measure.court) or _court_directors(measure.court), kind="measure.withdrawn",
@@ -1535,19 +1743,28 @@ def _cut_suspension(measure: Measure, actor: User | None, today: dt.date, reason
         change_suspension(suspension, end=today, actor=actor, reason=reason)
 
 
-def _end_companions(measure: Measure, actor: User | None, reason: str) -> None:
-    """A 暂缓执行 that came with an instruction ends with it."""
+def _end_companions(measure: Measure, actor: User | None, reason: str, *, done: bool = False) -> None:
+    """A 暂缓执行 that came with an instruction ends with it: withdrawn (its notice void) when the
+    instruction is withdrawn; ended today (``done``) when the instruction is carried out."""
+    today = _today()
     for companion in measure.followed_by.filter(type__code=mt.DEFER).exclude(
         state__in=[MeasureState.DONE, MeasureState.WITHDRAWN]
     ):
         live = companion.state in LIVE
+        state = MeasureState.DONE if done and live else MeasureState.WITHDRAWN
         Measure.objects.filter(pk=companion.pk).update(
-            state=MeasureState.WITHDRAWN, withdraw_reason=reason[:300]
-        )
+            state=state, done_on=today if state == MeasureState.DONE else None,
+            withdraw_reason="" if state == MeasureState.DONE else reason[:300], updated_at=timezone.now(),
+        )  # fmt: skip
         if live:
-            _cut_suspension(companion, actor, _today(), reason)
+            _cut_suspension(companion, actor, today, reason)
             _complete(list(MatterDeadline.objects.filter(measure=companion, deadline__completed_on__isnull=True)),
-                      _today(), closed="措施撤销", actor=actor)  # fmt: skip
+                      today, closed="" if done else "措施撤销", actor=actor)  # fmt: skip
+            if not done:
+                _void_owned(companion, actor, reason)
+        _log(measure.matter, actor, "withdraw_measure", f"随附的暂缓执行一并结束：{reason}",
+             court=measure.court if live else None)  # fmt: skip
+        _audit("measure.end_companion", actor, companion, measure.matter, reason=reason, state=state)
 
 
 # --- from the scan page: one order per court ---------------------------------------------------
@@ -1616,8 +1833,12 @@ def order_from_candidates(candidate_ids: Iterable[int], actor: User, *, length: 
                 added.append(MeasureCase(measure=draft, case=line.case, rule=line.rule))
             MeasureCase.objects.bulk_create(added)
             services.link_case_numbers(draft.matter, actor, [m.case.number for m in added])
-            _log(draft.matter, actor, "edit_measure", f"从扫描线索向{_label(draft)}的案件清单追加{len(added)}件案件",
-                 court=court)  # fmt: skip
+            _log(
+                draft.matter,
+                actor,
+                "edit_measure",
+                f"从扫描线索向{_label(draft)}的案件清单追加{len(added)}件案件",
+            )
             _audit("measure.add_cases", actor, draft, draft.matter, count=len(added))
             return draft
         category = SourceCategory.objects.get(item=7)
@@ -1665,7 +1886,7 @@ def visible_measures(matter: Matter, user: User) -> list[Measure]:
     if user.is_superuser or matter.supervising_court_id in _visible(user):
         return list(qs)
     court_id = user.court_id or 0
-    qs = qs.exclude(state__in=UNISSUED)
+    qs = qs.filter(issued_on__isnull=False)  # a draft (even a withdrawn one) is the bureau's own
     return [
         m for m in qs
         if m.court_id == court_id or m.new_court_id == court_id or m.tasks.filter(court_id=court_id).exists()

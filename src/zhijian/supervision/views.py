@@ -430,6 +430,9 @@ def detail_context(request: HttpRequest, matter: Matter, **extra: Any) -> dict[s
         "letter__document",
         "request__court",
         "source",
+        "measure__type",
+        "measure_case__case",
+        "task__court",
     ).order_by("deadline__due_date", "pk")
     attachments = matter.attachments.select_related("uploaded_by", "court")
     extensions = matter.extension_requests.select_related(

@@ -38,12 +38,22 @@ def workspace(user: User) -> dict[str, Any]:
     )
     deadlines = (
         MatterDeadline.objects.filter(deadline__court_id=court_id, deadline__completed_on__isnull=True)
-        .select_related("deadline", "matter", "letter__court", "letter__document", "request__court", "source")
+        .select_related(
+            "deadline",
+            "matter",
+            "letter__court",
+            "letter__document",
+            "request__court",
+            "source",
+            "measure__type",
+            "measure_case__case",
+            "task__court",
+        )
         .order_by("deadline__due_date")
     )
     measures = (
         Measure.objects.filter(Q(court_id=court_id) | Q(tasks__court_id=court_id) | Q(new_court_id=court_id))
-        .exclude(state__in=[MeasureState.DRAFT, MeasureState.PENDING_DIRECTOR, MeasureState.PENDING_LEADER])
+        .filter(issued_on__isnull=False)  # never a draft, even a withdrawn one
         .select_related("matter", "type", "document", "case")
         .distinct()
         .order_by("-issued_on", "-pk")
