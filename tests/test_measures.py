@@ -562,6 +562,7 @@ def _calls(sup: World) -> dict[str, tuple[str, Any]]:
         "end_deferral": (mt.DEFER, lambda m: measures.end_deferral(m, officer, reason="解除")),
         "urge": (mt.ORDER, lambda m: measures.urge_order(m, officer)),
         "withdraw": (mt.ORDER, lambda m: measures.withdraw_measure(m, director, reason="撤销")),
+        "discard": (mt.ORDER, lambda m: measures.discard_measure(m, officer)),
     }  # fmt: skip
 
 
@@ -829,3 +830,35 @@ def test_the_companion_deferral_ends_when_the_instruction_is_carried_out(sup: Wo
         assert CaseSuspension.objects.get(case=case, kind="deferred").end == dt.date(2026, 11, 12)
         matter.refresh_from_db()
         assert matter.state == MatterState.CONCLUDING
+
+
+def test_link_case_checks_the_new_court_and_deferral_refuses_a_listed_case(sup: World) -> None:
+    officer = sup.user("city.officer")
+    with at("2026-11-02"):
+        matter = supervising_matter(sup)
+        listed = make_case(sup, 1, due="2027-03-01")
+        order = measures.draft_measure(matter, officer, type_code=mt.ORDER, court=sup.courts["a"], facts="超期",
+                                       cases=[measures.CaseLine(case=listed, length=5)])  # fmt: skip
+        issue(order, sup)
+        with pytest.raises(ServiceError, match="不能同时进行"):
+            measures.draft_measure(
+                matter, officer, type_code=mt.DEFER, court=sup.courts["a"], facts="x", case=listed
+            )
+        other = make_case(sup, 2, due="2027-03-01")
+        ruling = measures.draft_measure(matter, officer, type_code=mt.DESIGNATE, court=sup.courts["a"], facts="x",
+                                        case=other, new_court=sup.courts["b"])  # fmt: skip
+        measures.record_panel(
+            ruling, officer, presiding="张", judges="李、王", clerk="赵", opinion="指定乙院"
+        )
+        with pytest.raises(ServiceError, match="不能重复"):
+            measures.record_panel(
+                ruling, officer, presiding="张", judges="张、王", clerk="赵", opinion="重复"
+            )
+        measures.edit_measure(ruling, officer, facts="x", ruling_number="（2026）测01执监3号", ruling_items="由乙院执行。",
+                              parties=ruling.parties)  # fmt: skip
+        issue(ruling, sup)
+        with pytest.raises(ServiceError, match="测试乙基层"):
+            measures.link_case(ruling, officer, number="（2026）测0101执300号")  # the original court's number
+        measures.link_case(ruling, officer, number="（2026）测0102执300号")
+        ruling.refresh_from_db()
+        assert ruling.new_case_number == "（2026）测0102执300号"

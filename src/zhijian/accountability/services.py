@@ -167,18 +167,19 @@ def decide(
 ) -> Proposal:
     """The director's decision. Accepting issues the 通报批评决定 (its 文号 allocated now)."""
     if not may_decide(actor, proposal):
-        raise PermissionDenied("只有督办法院的局长可以决定通报批评。")
+        raise PermissionDenied("只有督办法院的局长可以决定追责建议。")
     reason = reason.strip()
     if not accept and not reason:
         raise ServiceError("不予追究须填写理由。", field="reason")
+    what = "移送纪检监察" if proposal.kind == ProposalKind.DISCIPLINE else "通报批评"
     if accept and not reason:
-        raise ServiceError("请填写通报批评的事实与理由。", field="reason")
+        raise ServiceError(f"请填写{what}的事实与理由。", field="reason")
     target = target_kind or proposal.target_kind
     persons = persons.strip() or proposal.persons  # the proposal's names unless the 局长 changes them
     if target not in TargetKind.values:
-        raise ServiceError("请选择通报对象。", field="target_kind")
+        raise ServiceError(f"请选择{what}的对象。", field="target_kind")
     if target != TargetKind.BUREAU and not persons.strip():
-        raise ServiceError("通报执行局长或直接责任人的，须填写人员姓名。", field="persons")
+        raise ServiceError(f"{what}执行局长或直接责任人的，须填写人员姓名。", field="persons")
     today = timezone.localdate()
     with transaction.atomic():
         state = ProposalState.ACCEPTED if accept else ProposalState.DISMISSED
@@ -256,7 +257,8 @@ def _transfer_letter(proposal: Proposal, actor: User | None, reason: str) -> Off
     )
     return issue_document(
         actor=actor, kind="discipline_transfer", issuing_court=matter.supervising_court,
-        recipient_court=proposal.court, title=f"关于移送{who}涉嫌违纪问题线索的函",
+        recipient_court=None,  # to the 纪检监察 body, not to the court concerned
+        title=f"关于移送{who}涉嫌违纪问题线索的函",
         context={"paragraphs": [
             f"本院在办理监督事项{matter.number}（{matter.title}）中发现，{proposal.trigger_text}",
             reason,

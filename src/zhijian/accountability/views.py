@@ -9,12 +9,12 @@ from django.utils import timezone
 
 from zhijian.core.access import NOT_FOUND, acting_user, view_access
 from zhijian.core.exceptions import ServiceError
-from zhijian.org.choices import Role
+from zhijian.org.choices import SUPERVISING_ROLES, Role
 from zhijian.org.models import Court
 from zhijian.org.scoping import visible_court_ids
 
 from . import services
-from .models import Basis, Proposal, ProposalState, TargetKind
+from .models import Basis, Proposal, ProposalKind, ProposalState, TargetKind
 
 
 @view_access()
@@ -23,6 +23,10 @@ def register(request: HttpRequest) -> HttpResponse:
     if user.has_role(Role.DIRECTOR, Role.OFFICER):
         services.sync_proposals()  # limits that passed since the last daily run
     qs = Proposal.objects.visible_to(user).select_related("court", "matter", "decided_by", "document")
+    if not (user.is_superuser or user.role_codes & SUPERVISING_ROLES):
+        # a basic court reads the criticisms decided against it — never proposals pending or
+        # dismissed, nor discipline transfers (the bureau's and the 纪检监察 body's business)
+        qs = qs.filter(kind=ProposalKind.CRITICISM, state=ProposalState.ACCEPTED)
     year = request.GET.get("year", "").strip()
     court = request.GET.get("court", "").strip()
     state = request.GET.get("state", "").strip()
@@ -99,7 +103,10 @@ def propose(request: HttpRequest) -> HttpResponse:
             reason=str(request.POST.get("reason", "")), sub_basis=str(request.POST.get("sub_basis", "")),
         )  # fmt: skip
     except ServiceError as exc:
+        from zhijian.supervision.views import detail_context
+
         messages.error(request, exc.message)
-        return redirect(matter.get_absolute_url() + "#discipline")
+        return render(request, "supervision/matter_detail.html", detail_context(request, matter, failed="discipline"),
+                      status=400)  # fmt: skip
     messages.success(request, "已提出移送纪检监察建议，待局长决定。")
     return redirect(matter.get_absolute_url())

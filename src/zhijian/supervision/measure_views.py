@@ -40,7 +40,7 @@ MEASURE_ROLES = REGISTRARS | COURT_SIDE | {Role.PRESIDENT}
 ACTIONS = frozenset(
     {"edit", "remove_case", "record_panel", "submit", "approve", "leader_approve", "return", "sign", "report_case",
      "reopen_case", "request_reconsider", "decide_reconsider", "report_corrected", "report_task", "link_case",
-     "extend_deferral", "end_deferral", "urge", "withdraw", "comment"}
+     "extend_deferral", "end_deferral", "urge", "withdraw", "discard", "comment"}
 )  # fmt: skip
 
 
@@ -55,7 +55,9 @@ def _visible_measure(request: HttpRequest, pk: int) -> Measure:
         raise Http404(NOT_FOUND) from exc
     if measure not in measures.visible_measures(measure.matter, user):
         raise Http404(NOT_FOUND)
-    scoped_or_404(Matter.objects.all(), user, measure.matter_id)
+    if not (user.court_id is not None and user.court_id == measure.new_court_id):
+        # the designated court is served the ruling without seeing the rest of the matter
+        scoped_or_404(Matter.objects.all(), user, measure.matter_id)
     return measure
 
 
@@ -77,7 +79,7 @@ def _actions(user: User, measure: Measure) -> set[str]:
         "report_corrected": code == mt.INSTRUCT,
         "report_task": code in (mt.JOINT, mt.PLAN),
         "link_case": code in (mt.ELEVATE, mt.DESIGNATE) and not measure.new_case_number,
-        "extend_deferral": code == mt.DEFER,
+        "extend_deferral": code == mt.DEFER and not measures.deferral_extended(measure),
         "end_deferral": code == mt.DEFER,
         "sign": True,
     }
@@ -151,6 +153,7 @@ def measure_context(request: HttpRequest, measure: Measure, **extra: Any) -> dic
         "documents": documents,
         "approvals": list(measure.approvals.select_related("actor")),
         "actions": _actions(user, measure),
+        "can_take": own is None and measures.check_permission_to_take(user, measure.matter),
         "companions": list(measure.followed_by.select_related("type", "document", "case")),
         "window": measures._window(measure) if measure.type.code == mt.INSTRUCT else None,
         "may_correct": measures.may_correct(measure)[0]
@@ -300,6 +303,9 @@ def _run(action: str, measure: Measure, request: HttpRequest) -> str:  # noqa: P
     if action == "urge":
         link = measures.urge_order(measure, user)
         return f"已发出催办通知，期限至{link.deadline.due_date}。"
+    if action == "discard":
+        measures.discard_measure(measure, user)
+        return "已放弃该草稿。"
     if action == "withdraw":
         measures.withdraw_measure(measure, user, reason=p.get("reason", ""))
         return "已撤销该措施。"
@@ -533,8 +539,14 @@ def order_from_scan(request: HttpRequest) -> HttpResponse:
         measure = measures.order_from_candidates(ids, user, length=length)
     except ServiceError as exc:
         messages.error(request, exc.message)
-        back = request.POST.get("next", "")
-        return redirect(back if back.startswith("/cases/") else "cases:scan")
+        # back to the scan page with the ticks kept (as its own 确认/排除 does)
+        from django.urls import reverse
+
+        kept = QueryDict(mutable=True)
+        kept.update(QueryDict(request.POST.get("back", "")))
+        kept.setlist("sel", [str(i) for i in ids[:500]])
+        kept["order_days"] = request.POST.get("order_days", "")[:6]
+        return redirect(f"{reverse('cases:scan')}?{kept.urlencode()}")
     messages.success(
         request,
         f"已列入{measure.matter.number}的督促执行令草稿（{measure.case_items.count()}件），请核对后提交局长审批。",

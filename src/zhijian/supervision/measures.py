@@ -75,6 +75,7 @@ from .services import (
 )
 
 LIVE = (MeasureState.ISSUED, MeasureState.SIGNED)
+UNISSUED = (MeasureState.DRAFT, MeasureState.PENDING_DIRECTOR, MeasureState.PENDING_LEADER)
 TEXT_MAX = 2000
 # the scan rules an order may list, and the ground (Art. 7 item) each one is
 RULE_GROUNDS: dict[str, str] = {
@@ -112,6 +113,19 @@ RULE_NOTES: dict[str, str] = {
     ScanRule.ART7_PAYOUT: "未按期发放执行款，限期发放",
 }
 MAX_ORDER_CASES = 500
+REGULATION = "《白山市中级人民法院执行局关于执行监督和质效管理工作的规定（试行）》"
+GROUND_PHRASES: dict[str, str] = {
+    OrderGround.ART7A: "第七条第（一）项所列超过执行期限未执结的情形",
+    OrderGround.ART7B: "第七条第（二）项所列应当作出裁定、决定、通知而未作出的情形",
+    OrderGround.ART7C: "第七条第（三）项所列应当依法采取执行措施而未采取的情形",
+}
+
+
+def _cite(basis: str) -> str:
+    """Legal bases as a document cites them: joined with 、, not ；."""
+    return basis.replace("；", "、")
+
+
 MAX_LENGTH_DAYS = 365
 
 
@@ -277,12 +291,18 @@ def may_elevate(case: EnforcementCase, today: dt.date | None = None) -> tuple[bo
         return True, ""
     link = item.deadline_links.filter(purpose=DeadlinePurpose.ORDER).select_related("deadline").first()
     due = link.deadline.due_date if link is not None else None
-    if item.measure.state not in LIVE or due is None or due >= today:
+    order = item.measure
+    if order.state not in LIVE:
         return False, (
-            f"案件{case.number}在督促执行令（{item.measure.matter.number}）的期限内"
-            + (f"（至{due}）" if due else "")
-            + "，期限届满仍未执行的，方可提级执行或指定执行。"
+            f"案件{case.number}已列入尚未签发的督促执行令（监督事项{order.matter.number}）："
+            "请先将其移出清单，或待督促执行令期限届满仍未执行时再提级执行或指定执行。"
         )
+    if due is None or due >= today:
+        number = order.document.number if order.document_id and order.document else order.matter.number
+        return False, (
+            f"案件{case.number}在督促执行令（{number}）的期限内" + (f"（至{due}）" if due else "")
+            + "，期限届满仍未执行的，方可提级执行或指定执行。"
+        )  # fmt: skip
     return True, ""
 
 
@@ -383,6 +403,14 @@ def draft_measure(  # noqa: PLR0912, PLR0913, PLR0915
             if moved is not None:
                 raise ServiceError(f"案件{line.case.number}已有{moved.type.name}（{moved.get_state_display()}），"
                                    "不再列入督促执行令。", field="cases")  # fmt: skip
+            deferred = (
+                Measure.objects.filter(type__code=mt.DEFER, case=line.case)
+                .filter(state__in=[*LIVE, *UNISSUED])
+                .exists()
+            )
+            if deferred:
+                raise ServiceError(f"案件{line.case.number}正在暂缓执行（或暂缓执行待签发），不能同时限期执行。",
+                                   field="cases")  # fmt: skip
             other = _open_order_item(line.case)
             if other is not None:
                 raise ServiceError(f"案件{line.case.number}已列入督促执行令（{other.measure.matter.number}），"
@@ -410,6 +438,13 @@ def draft_measure(  # noqa: PLR0912, PLR0913, PLR0915
         fields["length"] = length
     if code == mt.DEFER:
         fields["length"] = _defer_months(defer_months if defer_months is not None else length, today)
+    if case is not None and (code == mt.DEFER or (code == mt.INSTRUCT and defer_months)):
+        listed = _open_order_item(case)
+        if listed is not None:
+            raise ServiceError(
+                f"案件{case.number}在督促执行令（监督事项{listed.measure.matter.number}）的清单中：限期执行与暂缓执行"
+                "不能同时进行。请先处理督促执行令中的该案（办结、移出或撤销），再通知暂缓执行。", field="case"
+            )  # fmt: skip
     if code == mt.CORRECT:
         if (
             follows is None
@@ -472,7 +507,7 @@ def draft_measure(  # noqa: PLR0912, PLR0913, PLR0915
         if code == mt.INSTRUCT and defer_months:
             Measure.objects.create(
                 matter=matter, type=measure_type(mt.DEFER), court=court, case=case, follows=measure,
-                facts=f"指令纠正期间暂缓执行：{facts}", length=defer_months,
+                facts=facts, length=defer_months,
                 drafted_by=actor or matter.registered_by,
             )  # fmt: skip
         _log(matter, actor, "draft_measure", f"起草{_label(measure)}")  # city-internal until issued
@@ -593,6 +628,8 @@ def record_panel(
     _mcheck(actor, measure, "record_panel")
     presiding = _text(presiding, "审判长", field="presiding")[:30]
     names = [j.strip() for j in judges.replace(",", "、").replace("，", "、").split("、") if j.strip()]
+    if presiding in names or len(set(names)) != len(names):
+        raise ServiceError("合议庭成员不能重复：审判长不再列为审判员，审判员不重复。", field="judges")
     if len(names) < 2:  # noqa: PLR2004 — a collegial panel is at least three: 审判长 and two more
         raise ServiceError("合议庭由审判长和至少两名审判员组成：请填写审判员（以顿号分隔）。", field="judges")
     clerk = _text(clerk, "书记员", field="clerk")[:30]
@@ -834,11 +871,11 @@ def document_parts(measure: Measure, today: dt.date, dues: Dues) -> tuple[str, d
              "due_cn": _cn_date(dues.items.get(item.pk))}
             for item in measure.case_items.select_related("case").order_by("pk")
         ]  # fmt: skip
-        ground = OrderGround(measure.ground).label if measure.ground else "第七条"
+        ground = GROUND_PHRASES.get(measure.ground, "第七条所列情形（各案情形见附件）")
         context.update({
             "paragraphs": [
                 *_lines(measure.facts),
-                f"经审查，你院存在本规定{ground}所列情形。依照{measure.type.basis}之规定，现责令你院在附件"
+                f"经审查，附件所列案件存在{REGULATION}{ground}。依照{_cite(measure.type.basis)}之规定，现责令你院在附件"
                 "《案件清单》所列期限内，执结所列案件或者作出相应的裁定、决定、通知，依法采取执行措施，"
                 "并将办理情况书面报告本院。",
                 *_lines(measure.requirements),
@@ -852,7 +889,7 @@ def document_parts(measure: Measure, today: dt.date, dues: Dues) -> tuple[str, d
         context.update({
             "paragraphs": [
                 *_lines(measure.facts),
-                f"依照{measure.type.basis}之规定，本院指令你院对{_case_phrase(measure)}予以纠正。",
+                f"依照{_cite(measure.type.basis)}之规定，本院指令你院对{_case_phrase(measure)}予以纠正。",
                 *_lines(measure.requirements),
                 f"你院认为本指令有错误的，可以在收到本通知之日起{length}日内向本院申请复议；"
                 "期间届满未申请复议又不纠正的，本院将直接裁定纠正。",
@@ -864,7 +901,7 @@ def document_parts(measure: Measure, today: dt.date, dues: Dues) -> tuple[str, d
         context.update({
             "paragraphs": [
                 *_lines(measure.facts),
-                f"依照{measure.type.basis}之规定，本院通知你院对{_case_phrase(measure)}暂缓执行，"
+                f"依照{_cite(measure.type.basis)}之规定，本院通知你院对{_case_phrase(measure)}暂缓执行，"
                 f"暂缓执行期间自{_cn_date(start)}起至{_cn_date(end)}止。暂缓执行期间不计入执行期限。",
                 *_lines(measure.requirements),
                 "暂缓执行期间届满或者本院通知解除暂缓执行后，你院应当立即恢复执行。",
@@ -876,7 +913,7 @@ def document_parts(measure: Measure, today: dt.date, dues: Dues) -> tuple[str, d
             for task in measure.tasks.select_related("court").order_by("pk")
         ]
         intro = (
-            f"依照{measure.type.basis}之规定，本院决定与你院共同执行{_case_phrase(measure)}，分工如下："
+            f"依照{_cite(measure.type.basis)}之规定，本院决定与你院共同执行{_case_phrase(measure)}，分工如下："
             if code == mt.JOINT
             else f"为依法执行{_case_phrase(measure)}，经研究，制定本执行方案，各法院按下列事项和期限办理："
         )
@@ -892,7 +929,12 @@ def document_parts(measure: Measure, today: dt.date, dues: Dues) -> tuple[str, d
         mt.JOINT: "共同执行决定",
         mt.PLAN: f"关于{matter.title}的共同执行方案",
     }.get(code, "执行裁定书")
-    return title, context, "" if measure.type.is_ruling else f"{court.name}执行局"
+    addressees = [court]
+    if code in (mt.JOINT, mt.PLAN):  # every court with a task is addressed
+        for task in measure.tasks.select_related("court").order_by("pk"):
+            if task.court_id != matter.supervising_court_id and task.court not in addressees:
+                addressees.append(task.court)
+    return title, context, "" if measure.type.is_ruling else "、".join(f"{c.name}执行局" for c in addressees)
 
 
 def preview_document(measure: Measure) -> tuple[bytes, str]:
@@ -955,7 +997,9 @@ def _issue(measure: Measure, actor: User | None, comment: str, *, today: dt.date
         if updated:
             companion.state = MeasureState.ISSUED
             _issue(companion, actor, "", today=today)
-    note = f"签发{_label(measure)} {measure.document.number}" + (f"（{number_note}）" if number_note else "")
+    note = f"签发{_label(measure)} {measure.document.number}" + (
+        f"（{number_note}）" if number_note and number_note != measure.document.number else ""
+    )
     if comment.strip():
         note += f"。意见：{comment.strip()}"
     _log(matter, actor, "issue_measure", note, court=court)
@@ -1492,9 +1536,13 @@ def link_case(measure: Measure, actor: User | None, *, number: str) -> Measure:
     text = _text(number, "新案号", field="number")
     known = dict(Court.objects.values_list("code", "name"))
     try:
-        canonical = str(parse(text, known_courts=known, current_year=_today().year))
+        parsed = parse(text, known_courts=known, current_year=_today().year)
     except CaseNumberError as exc:
         raise ServiceError(f"案号格式不正确：{exc}", field="number") from exc
+    canonical = str(parsed)
+    new_court = measure.new_court
+    if new_court is not None and getattr(parsed, "court_code", new_court.code) != new_court.code:
+        raise ServiceError(f"新案号应为{new_court.short_name}（{new_court.code}）的案号。", field="number")
     new_case = EnforcementCase.objects.filter(number=canonical).first()
     if new_case is not None and measure.new_court_id and new_case.court_id != measure.new_court_id:
         raise ServiceError(f"案件{canonical}不是{measure.new_court.short_name if measure.new_court else ''}的案件。",
@@ -1522,6 +1570,13 @@ def relink_new_cases() -> int:
     return linked
 
 
+def deferral_extended(measure: Measure) -> bool:
+    """A 暂缓执行 is extended once at most (by the 院长)."""
+    return MeasureApproval.objects.filter(
+        measure=measure, step=MeasureApproval.Step.LEADER, opinion__startswith="延长"
+    ).exists()
+
+
 def extend_deferral(measure: Measure, actor: User | None, *, months: int, reason: str) -> Measure:
     """The 院长 extends a 暂缓执行 beyond its period (up to the rule's extension cap)."""
     from zhijian.cases.flags import change_suspension
@@ -1536,9 +1591,7 @@ def extend_deferral(measure: Measure, actor: User | None, *, months: int, reason
     _mcheck(actor, measure, "extend_deferral")
     if measure.defer_end is None or measure.suspension_id_ref is None:
         raise ServiceError("该暂缓执行没有记录期间。")
-    done = MeasureApproval.objects.filter(measure=measure, step=MeasureApproval.Step.LEADER,
-                                          opinion__startswith="延长").count()  # fmt: skip
-    if done:
+    if deferral_extended(measure):
         raise ServiceError("暂缓执行已延长过一次，不能再次延长。")
     with transaction.atomic():
         end = add_months(measure.defer_end, months_n)
@@ -1730,6 +1783,18 @@ def withdraw_measure(measure: Measure, actor: User | None, *, reason: str) -> Me
     return measure
 
 
+def discard_measure(measure: Measure, actor: User | None) -> Measure:
+    """The officer drops a draft of the bureau's own (a duplicate, a wrong start): it was never
+    issued, so nothing else changes; the 局长's 撤销 is for measures already submitted or issued."""
+    _mcheck(actor, measure, "discard")
+    with transaction.atomic():
+        _cas(Measure, measure, "measure", "discard", withdraw_reason="草稿放弃")
+        _end_companions(measure, actor, "草稿放弃")
+        _log(measure.matter, actor, "withdraw_measure", f"放弃{_label(measure)}草稿")
+        _audit("measure.discard", actor, measure, measure.matter)
+    return measure
+
+
 def _cut_suspension(measure: Measure, actor: User | None, today: dt.date, reason: str) -> None:
     from zhijian.cases.flags import change_suspension, remove_suspension
     from zhijian.cases.models import CaseSuspension
@@ -1768,6 +1833,30 @@ def _end_companions(measure: Measure, actor: User | None, reason: str, *, done: 
 
 
 # --- from the scan page: one order per court ---------------------------------------------------
+
+
+def _scan_facts(count: int) -> str:
+    return f"经本院执行案件检测并审查确认，你院有{count}件执行案件存在{REGULATION}第七条所列情形（见附件《案件清单》）。"
+
+
+def _scan_title(court: Court, count: int) -> str:
+    return f"{court.short_name}执行案件督促执行（{count}件）"
+
+
+def _refresh_scan_texts(order: Measure) -> None:
+    """A draft order joined from the scan page: its count, its ground (mixed: named per case) and
+    its matter's title follow the list — unless the officer rewrote them."""
+    count = order.case_items.count()
+    grounds = {RULE_GROUNDS.get(rule, "") for rule in order.case_items.values_list("rule", flat=True)}
+    changes: dict[str, Any] = {"ground": grounds.pop() if len(grounds) == 1 else ""}
+    if order.facts.startswith("经本院执行案件检测并审查确认") and order.facts.endswith(
+        "（见附件《案件清单》）。"
+    ):
+        changes["facts"] = _scan_facts(count)
+    Measure.objects.filter(pk=order.pk).update(**changes)
+    matter = order.matter
+    if matter.title.startswith(f"{order.court.short_name}执行案件督促执行（"):
+        Matter.objects.filter(pk=matter.pk).update(title=_scan_title(order.court, count))
 
 
 def order_from_candidates(candidate_ids: Iterable[int], actor: User, *, length: int | None = None) -> Measure:
@@ -1833,11 +1922,12 @@ def order_from_candidates(candidate_ids: Iterable[int], actor: User, *, length: 
                 added.append(MeasureCase(measure=draft, case=line.case, rule=line.rule))
             MeasureCase.objects.bulk_create(added)
             services.link_case_numbers(draft.matter, actor, [m.case.number for m in added])
+            _refresh_scan_texts(draft)
             _log(
                 draft.matter,
                 actor,
                 "edit_measure",
-                f"从扫描线索向{_label(draft)}的案件清单追加{len(added)}件案件",
+                f"从检测线索向{_label(draft)}的案件清单追加{len(added)}件案件",
             )
             _audit("measure.add_cases", actor, draft, draft.matter, count=len(added))
             return draft
@@ -1847,7 +1937,7 @@ def order_from_candidates(candidate_ids: Iterable[int], actor: User, *, length: 
         matter = services.register_matter(
             actor,
             services.MatterInput(
-                title=f"{court.short_name}执行案件督促执行（{len(numbers)}件）",
+                title=_scan_title(court, len(numbers)),
                 received_on=today,
                 sources=[services.SourceInput(category=category, body="执行案件扫描（第七条）", received_on=today)],
                 court_ids=[court.pk],
@@ -1869,14 +1959,11 @@ def order_from_candidates(candidate_ids: Iterable[int], actor: User, *, length: 
             raise ServiceError("所选案件均已办理或已列入其他督促执行令。")
         return draft_measure(
             matter, actor, type_code=mt.ORDER, court=court, cases=usable, length=length,
-            facts=f"经本院执行案件扫描并审查确认，你院下列{len(usable)}件执行案件存在本规定第七条所列情形。",
+            facts=_scan_facts(len(usable)),
         )  # fmt: skip
 
 
 # --- reading -----------------------------------------------------------------------------------
-
-
-UNISSUED = (MeasureState.DRAFT, MeasureState.PENDING_DIRECTOR, MeasureState.PENDING_LEADER)
 
 
 def visible_measures(matter: Matter, user: User) -> list[Measure]:

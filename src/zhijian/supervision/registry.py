@@ -40,6 +40,31 @@ register_nav(
 ACTION_LABELS.update(
     {
         "supervision.matter.register": "登记监督事项",
+        "supervision.measure.draft": "起草监督措施",
+        "supervision.measure.edit": "修改监督措施",
+        "supervision.measure.panel": "记录合议庭评议",
+        "supervision.measure.submit": "监督措施提交审批",
+        "supervision.measure.return": "退回监督措施",
+        "supervision.measure.approve": "批准监督措施",
+        "supervision.measure.issue": "签发监督措施",
+        "supervision.measure.sign": "签收监督措施",
+        "supervision.measure.report_case": "报告清单案件已办理",
+        "supervision.measure.reopen_case": "不认可案件办理报告",
+        "supervision.measure.resolve_case": "导入数据显示清单案件已办理",
+        "supervision.measure.transfer_case": "清单案件提级或指定执行",
+        "supervision.measure.reconsider": "申请复议",
+        "supervision.measure.reconsider_decided": "复议审查",
+        "supervision.measure.corrected": "报告已纠正",
+        "supervision.measure.task_done": "报告共同执行事项完成",
+        "supervision.measure.link_case": "关联新案号",
+        "supervision.measure.extend_deferral": "延长暂缓执行",
+        "supervision.measure.end_deferral": "结束暂缓执行",
+        "supervision.measure.urge": "督促执行令催办",
+        "supervision.measure.withdraw": "撤销监督措施",
+        "supervision.measure.discard": "放弃监督措施草稿",
+        "supervision.measure.end_companion": "随附暂缓执行结束",
+        "supervision.measure.untransfer_case": "案件回到督促执行令清单",
+        "supervision.measure.done": "监督措施完成",
         "supervision.matter.add_source": "追加监督来源",
         "supervision.matter.link_cases": "关联案件",
         "supervision.matter.edit": "修改监督事项",
@@ -177,3 +202,52 @@ def search_matters(user: Any, query: str) -> Iterator[SearchHit]:
 
 def list_url(**params: str) -> str:
     return reverse("supervision:list") + "?" + "&".join(f"{k}={quote(v)}" for k, v in params.items())
+
+
+@register_home_provider
+def measure_todos(user: Any) -> Iterator[HomeItem]:
+    """Measures awaiting this user: approval (局长, 院领导), a 复议 to decide, a 催办 to send, a
+    measure to sign for (the court's contact)."""
+    from .measures import may_urge_order
+    from .models import Measure, MeasureState
+
+    def first_url(qs: Any) -> str:
+        pk = qs.order_by("updated_at", "pk").values_list("pk", flat=True).first()
+        return reverse("supervision:measure", args=[pk]) if pk else ""
+
+    city = Measure.objects.filter(matter__supervising_court_id=user.court_id)
+    if user.has_role(Role.DIRECTOR):
+        waiting = city.filter(state__in=[MeasureState.PENDING_DIRECTOR, MeasureState.RECONSIDERING])
+        n = waiting.count()
+        if n:
+            yield HomeItem(
+                "todo", f"{n} 项监督措施待您审批或复议审查", url=first_url(waiting), level="warning", count=n
+            )
+    if user.has_role(Role.PRESIDENT):
+        waiting = city.filter(state=MeasureState.PENDING_LEADER)
+        n = waiting.count()
+        if n:
+            yield HomeItem(
+                "todo",
+                f"{n} 项监督措施（裁定）待院领导审批",
+                url=first_url(waiting),
+                level="warning",
+                count=n,
+            )
+    if user.has_role(Role.OFFICER, Role.DIRECTOR):
+        orders = [m for m in city.filter(type__code="order", state__in=[MeasureState.ISSUED, MeasureState.SIGNED])
+                  if may_urge_order(m)]  # fmt: skip
+        if orders:
+            yield HomeItem("todo", f"{len(orders)} 份督促执行令有超期未办理的案件（先催办；可提级或指定执行）",
+                           url=reverse("supervision:measure", args=[orders[0].pk]), level="danger",
+                           count=len(orders))  # fmt: skip
+    if user.has_role(Role.CONTACT) and user.court_id is not None:
+        n = Measure.objects.filter(court_id=user.court_id, state=MeasureState.ISSUED).count()
+        if n:
+            yield HomeItem(
+                "todo",
+                f"{n} 项监督措施待签收",
+                url=reverse("supervision:workspace"),
+                level="warning",
+                count=n,
+            )

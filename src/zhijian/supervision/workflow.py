@@ -114,6 +114,7 @@ MEASURE: dict[str, T] = {
     "extend_deferral": t(LIVE, None, PRESIDENT, "city", "批准延长暂缓执行"),
     "end_deferral": t(LIVE, S.DONE, CITY, "city", "解除暂缓执行"),
     "urge": t(LIVE, None, CITY, "city", "催办"),
+    "discard": t({S.DRAFT}, S.WITHDRAWN, CITY, "city", "放弃草稿"),
     "withdraw": t({S.DRAFT, S.PENDING_DIRECTOR, S.PENDING_LEADER} | LIVE | {S.RECONSIDERING}, S.WITHDRAWN,
                   DIRECTOR, "city", "撤销措施"),
 }  # fmt: skip
