@@ -239,12 +239,14 @@ def build_attachment(world: World, key: str) -> Any:
 
 def build_measure(world: World, key: str) -> Any:
     """An issued 督促执行令 of the matter about court ``key``."""
+    import datetime as dt
+
     from zhijian.supervision.models import Measure, MeasureState, MeasureType
 
     matter = build_matter(world, key)
     return Measure.objects.create(
         matter=matter, type=MeasureType.objects.get(code="order"), court=world.courts[key], facts=f"措施-{key}",
-        state=MeasureState.ISSUED, drafted_by=matter.registered_by,
+        state=MeasureState.ISSUED, drafted_by=matter.registered_by, issued_on=dt.date(2026, 11, 2),
     )  # fmt: skip
 
 
