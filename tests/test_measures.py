@@ -319,7 +319,14 @@ def test_deferral_ended_early_counts_only_the_days_it_ran(sup: World) -> None:
         measures.end_deferral(deferral, officer, reason="情况消除")
         case.refresh_from_db()
         assert deferral.state == MeasureState.DONE
-        assert original is not None and original < case.limit_due < original + dt.timedelta(days=20)
+        # exactly the days it ran: a twin case given the interval 11-02..11-12 directly
+        from zhijian.cases.flags import add_suspension
+
+        twin = make_case(sup, 2, due="2026-12-15", filed="2026-06-01")
+        add_suspension(twin, kind="deferred", start=dt.date(2026, 11, 2), end=dt.date(2026, 11, 12),
+                       origin="对照", actor=None)  # fmt: skip
+        twin.refresh_from_db()
+        assert original is not None and case.limit_due == twin.limit_due and case.limit_due > original
 
 
 def test_urge_before_proposal_and_art19_art7_routing(sup: World) -> None:
