@@ -54,7 +54,7 @@ DEFAULTS: list[dict[str, Any]] = [
     },
     {
         "code": PLAN, "name": "共同制定执行方案", "article": "第八条", "form": "document",
-        "document_kind": "joint_plan", "basis": "《规定》第八条（重大案件共同制定执行方案）", "rule_code": "",
+        "document_kind": "joint_plan", "basis": "《白山市中级人民法院执行局关于执行监督和质效管理工作的规定（试行）》第八条", "rule_code": "",
         "leader_approval": False,
     },
     {

@@ -389,7 +389,7 @@ def _new_context(request: HttpRequest, matter: Matter, kind: MeasureType, **extr
         "rules": [(v, label) for v, label in ScanRule.choices if v in measures.RULE_GROUNDS],
         # 指定执行: a court below this one, other than the case's own
         "other_courts": Court.objects.filter(pk__in=subtree - {matter.supervising_court_id})
-        .exclude(pk=case.court_id if case else 0)
+        .exclude(pk__in=[case.court_id] if case else court_ids[:1] if len(court_ids) == 1 else [])
         .order_by("sort_order", "code"),
         "task_courts": Court.objects.filter(pk__in={matter.supervising_court_id, *subtree}).order_by(
             "sort_order", "code"

@@ -1005,7 +1005,8 @@ def _issue(measure: Measure, actor: User | None, comment: str, *, today: dt.date
     _log(matter, actor, "issue_measure", note, court=court)
     _audit("measure.issue", actor, measure, matter, number=measure.document.number, type=code)
     _notify(actor, _contacts(court) or _court_directors(court), kind="measure.new",
-            title=f"收到{measure.type.name} {measure.document.number}，请签收（{matter.number}）",
+            title=f"收到{'执行裁定书（' + measure.type.name + '）' if measure.type.is_ruling else measure.type.name} "
+            f"{measure.document.number}，请签收（{matter.number}）",
             url="/matters/workspace/", key=f"measure:{measure.pk}:issued", court=court)  # fmt: skip
     if code in (mt.JOINT, mt.PLAN):
         for task_court in {t.court for t in measure.tasks.select_related("court")} - {court}:
