@@ -20,6 +20,7 @@ from django.utils import timezone
 from zhijian.audit.services import record
 from zhijian.core.exceptions import Conflict, ServiceError
 from zhijian.documents.models import OfficialDocument
+from zhijian.legaltime.defaults import SEED
 from zhijian.org.choices import Role
 from zhijian.org.models import User
 
@@ -215,8 +216,7 @@ def decide(
                     "paragraphs": [
                         f"{proposal.trigger_text}。",
                         reason,
-                        f"依照《白山市中级人民法院执行局关于执行监督和质效管理工作的规定（试行）》{basis}，"
-                        f"决定对{who}予以通报批评。",
+                        f"依照{SEED}{basis}，决定对{who}予以通报批评。",
                         "望各基层人民法院引以为戒，严格按照要求办理执行监督事项。",
                     ],
                 },
@@ -262,7 +262,7 @@ def _transfer_letter(proposal: Proposal, actor: User | None, reason: str) -> Off
         context={"paragraphs": [
             f"本院在办理监督事项{matter.number}（{matter.title}）中发现，{proposal.trigger_text}",
             reason,
-            f"依照《白山市中级人民法院执行局关于执行监督和质效管理工作的规定（试行）》{basis}，"
+            f"依照{SEED}{basis}，"
             "现将有关问题线索移送你组，请依纪依法处理，并将处理结果函告本院执行局。",
         ]},
         owner=proposal, addressee=ADDRESSEE_DISCIPLINE,

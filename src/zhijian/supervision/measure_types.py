@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from zhijian.legaltime.defaults import SEED
+
 ORDER = "order"
 INSTRUCT = "instruct"
 CORRECT = "correct"
@@ -54,7 +56,7 @@ DEFAULTS: list[dict[str, Any]] = [
     },
     {
         "code": PLAN, "name": "共同制定执行方案", "article": "第八条", "form": "document",
-        "document_kind": "joint_plan", "basis": "《白山市中级人民法院执行局关于执行监督和质效管理工作的规定（试行）》第八条", "rule_code": "",
+        "document_kind": "joint_plan", "basis": f"{SEED}第八条", "rule_code": "",
         "leader_approval": False,
     },
     {

@@ -434,13 +434,13 @@ def _task_rows(post: QueryDict, rows: int = 5) -> list[dict[str, str]]:
     return typed + [{"court": "", "task": "", "days": ""}] * max(0, rows - len(typed))
 
 
-def _defer_cap() -> int:
+def _defer_cap() -> int | None:
     from zhijian.legaltime import services as clock
 
     try:
         return clock.rule_in_force("SUP_DEFER", timezone.localdate()).length
-    except ServiceError:  # the rule not seeded (yet): the form says 3, the service will refuse
-        return 3
+    except ServiceError:  # the rule not seeded (yet): no cap shown; the service will refuse
+        return None
 
 
 def _case_lines(matter: Matter, post: QueryDict) -> list[measures.CaseLine]:

@@ -31,12 +31,14 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from zhijian.cases.models import CaseParty, CaseStatus, EnforcementCase, ScanRule
 from zhijian.core.exceptions import Conflict, ServiceError
 from zhijian.legaltime import services as clock
 from zhijian.legaltime.choices import UnitChoice
+from zhijian.legaltime.defaults import SEED
 from zhijian.legaltime.periods import add_months
 from zhijian.org.choices import Role
 from zhijian.org.models import Court, User
@@ -113,7 +115,7 @@ RULE_NOTES: dict[str, str] = {
     ScanRule.ART7_PAYOUT: "未按期发放执行款，限期发放",
 }
 MAX_ORDER_CASES = 500
-REGULATION = "《白山市中级人民法院执行局关于执行监督和质效管理工作的规定（试行）》"
+REGULATION = SEED  # the regulation's name, as the rule table cites it
 GROUND_PHRASES: dict[str, str] = {
     OrderGround.ART7A: "第七条第（一）项所列超过执行期限未执结的情形",
     OrderGround.ART7B: "第七条第（二）项所列应当作出裁定、决定、通知而未作出的情形",
@@ -835,10 +837,9 @@ def _estimate_dues(measure: Measure, today: dt.date) -> Dues:
             dues.items[item.pk] = _estimate(today, *_order_length(measure, item), measure.matter.expedited)
     elif code == mt.INSTRUCT:
         try:
-            window_length = clock.rule_in_force("SUP_RECONSIDER", today).length
-        except ServiceError:
-            window_length = 5
-        dues.window = (window_length, None)
+            dues.window = (clock.rule_in_force("SUP_RECONSIDER", today).length, None)
+        except ServiceError:  # no rule in force: the preview says 规定期间 rather than invent one
+            dues.window = (0, None)
         dues.correct = _estimate(
             today, "" if measure.length else "SUP_CORRECT", measure.length, measure.matter.expedited
         )
@@ -851,10 +852,7 @@ def _estimate_dues(measure: Measure, today: dt.date) -> Dues:
 def _deferral_period(measure: Measure, today: dt.date) -> tuple[dt.date, dt.date]:
     if measure.defer_start and measure.defer_end:
         return measure.defer_start, measure.defer_end
-    try:
-        months = measure.length or clock.rule_in_force("SUP_DEFER", today).length
-    except ServiceError:
-        months = measure.length or 3
+    months = measure.length or clock.rule_in_force("SUP_DEFER", today).length  # drafts always have one
     return today, add_months(today, months)  # an interval of calendar months: no holiday roll
 
 
@@ -891,7 +889,7 @@ def document_parts(measure: Measure, today: dt.date, dues: Dues) -> tuple[str, d
                 *_lines(measure.facts),
                 f"依照{_cite(measure.type.basis)}之规定，本院指令你院对{_case_phrase(measure)}予以纠正。",
                 *_lines(measure.requirements),
-                f"你院认为本指令有错误的，可以在收到本通知之日起{length}日内向本院申请复议；"
+                f"你院认为本指令有错误的，可以在收到本通知之日起{f'{length}日' if length else '规定期间'}内向本院申请复议；"
                 "期间届满未申请复议又不纠正的，本院将直接裁定纠正。",
             ],
             "deadline_cn": _cn_date(dues.correct),
@@ -1975,10 +1973,8 @@ def visible_measures(matter: Matter, user: User) -> list[Measure]:
         return list(qs)
     court_id = user.court_id or 0
     qs = qs.filter(issued_on__isnull=False)  # a draft (even a withdrawn one) is the bureau's own
-    return [
-        m for m in qs
-        if m.court_id == court_id or m.new_court_id == court_id or m.tasks.filter(court_id=court_id).exists()
-    ]  # fmt: skip
+    mine = Q(court_id=court_id) | Q(new_court_id=court_id) | Q(tasks__court_id=court_id)
+    return list(qs.filter(mine).distinct())
 
 
 def _visible(user: User) -> frozenset[int]:

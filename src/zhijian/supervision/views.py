@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from django.contrib import messages
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -39,6 +39,7 @@ from .models import (
     MatterSource,
     MatterState,
     Measure,
+    MeasureCase,
     MeasureType,
     Report,
     ReportMode,
@@ -551,9 +552,15 @@ def _measure_rows(matter: Matter, user: User) -> list[Any]:
     from .measures import visible_measures
 
     rows: list[Any] = visible_measures(matter, user)
+    counts: dict[int, tuple[int, int]] = {
+        measure_id: (n, still_open)
+        for measure_id, n, still_open in MeasureCase.objects.filter(measure__in=rows)
+        .values("measure_id")
+        .annotate(n=Count("pk"), still_open=Count("pk", filter=Q(resolved_on__isnull=True)))
+        .values_list("measure_id", "n", "still_open")
+    }  # one query for every measure's list
     for m in rows:
-        m.item_count = m.case_items.count()
-        m.open_count = m.case_items.filter(resolved_on__isnull=True).count()
+        m.item_count, m.open_count = counts.get(m.pk, (0, 0))
     return rows
 
 
